@@ -1,0 +1,240 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+)
+
+// ExprMemoryBudget bounds what one evaluation may allocate, so that a rule
+// that builds huge lists is stopped with an error instead of exhausting memory.
+const ExprMemoryBudget = 1_000_000
+
+// exprEnv is what conditions and computed values can read. The field tags
+// are the names rule authors write.
+type exprEnv struct {
+	Has           func(string) bool         `expr:"has"`
+	Value         func(string) any          `expr:"value"`
+	Original      func(string) any          `expr:"original"`
+	Contains      func(string, any) bool    `expr:"containz"`
+	Matches       func(string, string) bool `expr:"matchez"`
+	Entry         func(string, string) any  `expr:"entry"`
+	HasEntry      func(string, string) bool `expr:"hasEntry"`
+	Keys          func(string) []string     `expr:"keys"`
+	IsInt         func(any) bool            `expr:"isInt"`
+	VersionBefore func(string) bool         `expr:"versionBefore"`
+
+	Old          any               `expr:"old"`
+	EntityType   string            `expr:"entityType"`
+	EntityID     string            `expr:"entityId"`
+	Realm        string            `expr:"realm"`
+	SunServiceID string            `expr:"sunServiceID"`
+	Global       bool              `expr:"global"`
+	PathParams   map[string]string `expr:"pathParams"`
+	File         string            `expr:"file"`
+	Version      string            `expr:"version"`
+}
+
+// contains and matches are operators in expr; rule authors also write them
+// as functions (contains("whiteList", "x")). A call is renamed to a name of
+// the same length, so error columns still point into the source as written.
+var callRename = strings.NewReplacer("contains(", "containz(", "matches(", "matchez(")
+
+// Expr is a compiled expression of a rule file.
+type Expr struct {
+	Source  string
+	program *vm.Program
+}
+
+// ExprError is a compile error with its place inside the expression source.
+type ExprError struct {
+	Line, Column int // 1-based, inside the expression source
+	Msg          string
+}
+
+func (e *ExprError) Error() string { return e.Msg }
+
+// CompileExpr compiles a condition (cond true: it must give a boolean) or a
+// computed value. Unknown names are errors here, not false at run time, and
+// the clock is out of reach so that output depends on input alone.
+func CompileExpr(src string, cond bool) (*Expr, error) {
+	opts := []expr.Option{expr.Env(exprEnv{}), expr.DisableBuiltin("now"), expr.MaxNodes(10_000)}
+	if cond {
+		opts = append(opts, expr.AsBool())
+	}
+	prog, err := expr.Compile(callRename.Replace(src), opts...)
+	if err != nil {
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			msg := strings.NewReplacer("containz", "contains", "matchez", "matches").Replace(fe.Message)
+			return nil, &ExprError{Line: fe.Line, Column: fe.Column + 1, Msg: msg}
+		}
+		return nil, &ExprError{Line: 1, Column: 1, Msg: err.Error()}
+	}
+	return &Expr{Source: src, program: prog}, nil
+}
+
+var vmPool = sync.Pool{New: func() any { return &vm.VM{} }}
+
+func (x *Expr) run(env *exprEnv) (any, error) {
+	m := vmPool.Get().(*vm.VM)
+	defer vmPool.Put(m)
+	m.MemoryBudget = ExprMemoryBudget
+	return m.Run(x.program, env)
+}
+
+// env builds the expression environment for a document and section.
+func (c *opContext) env() *exprEnv {
+	e := c.doc.Entity
+	env := &exprEnv{
+		EntityType: e.Type, EntityID: e.ID, Realm: e.Realm, SunServiceID: e.SunServiceID,
+		Global: e.Global, PathParams: e.PathParams, File: c.doc.Path, Version: c.run.versionText(c.version),
+	}
+	lookup := func(p string) *Value {
+		v, _, _, err := c.resolve(p)
+		if err != nil {
+			panic(exprPanic{err})
+		}
+		return v
+	}
+	env.Has = func(p string) bool { return lookup(p) != nil }
+	env.Value = func(p string) any { return lookup(p).Interface() }
+	env.Original = func(p string) any {
+		v, err := c.resolveOriginal(p)
+		if err != nil {
+			panic(exprPanic{err})
+		}
+		return v.Interface()
+	}
+	env.Contains = func(p string, x any) bool {
+		v := lookup(p)
+		if v == nil {
+			return false
+		}
+		switch v.Kind {
+		case Array:
+			want, err := FromInterface(x)
+			if err != nil {
+				return false
+			}
+			for _, it := range v.Items {
+				if Equal(it, want) {
+					return true
+				}
+			}
+		case String:
+			s, ok := x.(string)
+			return ok && strings.Contains(v.Text, s)
+		}
+		return false
+	}
+	env.Matches = func(p, re string) bool {
+		v := lookup(p)
+		if v == nil || v.Kind != String {
+			return false
+		}
+		rx, err := compileRegexp(re)
+		if err != nil {
+			panic(exprPanic{err})
+		}
+		return rx.MatchString(v.Text)
+	}
+	env.Entry = func(p, key string) any {
+		if i := entryIndex(lookup(p), key); i >= 0 {
+			_, val, _ := strings.Cut(lookup(p).Items[i].Text, "=")
+			return val
+		}
+		return nil
+	}
+	env.HasEntry = func(p, key string) bool { return entryIndex(lookup(p), key) >= 0 }
+	env.Keys = func(p string) []string {
+		v := lookup(p)
+		if v == nil || v.Kind != Object {
+			return nil
+		}
+		keys := make([]string, len(v.Members))
+		for i, m := range v.Members {
+			keys[i] = m.Key
+		}
+		return keys
+	}
+	env.IsInt = func(x any) bool {
+		switch x := x.(type) {
+		case int, int64:
+			return true
+		case float64:
+			return x == float64(int64(x))
+		case string:
+			_, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+			return err == nil
+		}
+		return false
+	}
+	env.VersionBefore = func(s string) bool {
+		v, err := ParseVersion(s)
+		if err != nil {
+			panic(exprPanic{err})
+		}
+		return gateOpen([]Version{v}, c.version)
+	}
+	return env
+}
+
+// exprPanic carries an error out of an environment function: expr turns a
+// panic inside a called function into an error of the evaluation.
+type exprPanic struct{ err error }
+
+func (p exprPanic) Error() string { return p.err.Error() }
+
+// evalBool runs a condition.
+func (c *opContext) evalBool(x *Expr, old any) (bool, error) {
+	env := c.env()
+	env.Old = old
+	out, err := x.run(env)
+	if err != nil {
+		return false, c.exprError(x, err)
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, c.exprError(x, fmt.Errorf("the condition gave %T, not a boolean", out))
+	}
+	return b, nil
+}
+
+// evalValue runs a computed value.
+func (c *opContext) evalValue(x *Expr) (*Value, error) {
+	out, err := x.run(c.env())
+	if err != nil {
+		return nil, c.exprError(x, err)
+	}
+	v, err := FromInterface(out)
+	if err != nil {
+		return nil, c.exprError(x, err)
+	}
+	return v, nil
+}
+
+func (c *opContext) exprError(x *Expr, err error) error {
+	return c.errorf("evaluating %q: %v; fix the rule", x.Source, err)
+}
+
+var regexpCache sync.Map // string -> *regexp.Regexp
+
+func compileRegexp(re string) (*regexp.Regexp, error) {
+	if rx, ok := regexpCache.Load(re); ok {
+		return rx.(*regexp.Regexp), nil
+	}
+	rx, err := regexp.Compile("^(?:" + re + ")$")
+	if err != nil {
+		return nil, err
+	}
+	regexpCache.Store(re, rx)
+	return rx, nil
+}

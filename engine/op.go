@@ -1,0 +1,371 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+)
+
+// opContext is what an operation works on: one document, one section.
+type opContext struct {
+	run      *Run
+	doc      *Document
+	rule     *Rule
+	part     *Part
+	data     *Value  // the document's data object
+	scope    *Value  // the section (within), an object
+	scopePtr Pointer // the section's pointer from data
+	version  Version // the tracked configurationVersion this rule sees
+	events   *[]Event
+	// currentOp names the transform being applied, for its events.
+	currentOp string
+}
+
+func (c *opContext) errorf(format string, args ...any) error {
+	return &Error{Code: CodeApply, Pos: c.part.Pos, RuleID: c.rule.ID, File: c.doc.Path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// record notes one change: the document is marked changed and an event is
+// kept for the report.
+func (c *opContext) record(op string, ptr Pointer, old, new *Value) {
+	c.doc.Changed = true
+	*c.events = append(*c.events, Event{
+		RuleID: c.rule.ID, Step: c.rule.Step, File: c.doc.Path, Pointer: ptr.String(),
+		Op: op, Old: old, New: new,
+	})
+}
+
+// ValueSource gives the value an operation writes: a literal, another
+// attribute's current or original value, or an expression.
+type ValueSource struct {
+	Literal  *Value
+	Ref      *Path
+	Original bool
+	Expr     *Expr
+}
+
+// get returns the value for this document; ok is false when the source
+// attribute is absent.
+func (s ValueSource) get(c *opContext) (v *Value, ok bool, err error) {
+	switch {
+	case s.Expr != nil:
+		v, err := c.evalValue(s.Expr)
+		return v, err == nil, err
+	case s.Ref != nil && s.Original:
+		v := c.originalAt(*s.Ref)
+		return v.Clone(), v != nil, nil
+	case s.Ref != nil:
+		v := c.lookup(*s.Ref)
+		return v.Clone(), v != nil, nil
+	}
+	return s.Literal.Clone(), true, nil
+}
+
+// Assign is one path and its value in add, set and replace.
+type Assign struct {
+	Path  Path
+	Value ValueSource
+}
+
+// AssignOp adds (only when absent), sets (always) or replaces (only when
+// present) attributes.
+type AssignOp struct {
+	Kind  string // "add", "set" or "replace"
+	Items []Assign
+}
+
+func (o *AssignOp) Name() string { return o.Kind }
+
+func (o *AssignOp) apply(c *opContext) error {
+	for _, it := range o.Items {
+		if len(it.Path.Ptr) == 0 {
+			return c.errorf("%s needs an attribute name, not the section itself", o.Kind)
+		}
+		parent, key := c.locate(c.data, it.Path)
+		if parent == nil {
+			continue
+		}
+		old := parent.Get(key)
+		if (o.Kind == "add" && old != nil) || (o.Kind == "replace" && old == nil) {
+			continue
+		}
+		v, ok, err := it.Value.get(c)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if old != nil && Equal(old, v) && old.Kind == v.Kind {
+			continue
+		}
+		c.doc.touch()
+		parent.Set(key, v)
+		c.record(o.Kind, c.full(it.Path), old, v)
+	}
+	return nil
+}
+
+// DeleteOp removes attributes.
+type DeleteOp struct{ Paths []Path }
+
+func (o *DeleteOp) Name() string { return "delete" }
+
+func (o *DeleteOp) apply(c *opContext) error {
+	for _, p := range o.Paths {
+		parent, key := c.locate(c.data, p)
+		if parent == nil {
+			continue
+		}
+		if old := parent.Get(key); old != nil {
+			c.doc.touch()
+			parent.Delete(key)
+			c.record("delete", c.full(p), old, nil)
+		}
+	}
+	return nil
+}
+
+// SetItems is one array and the values added to or removed from it.
+type SetItems struct {
+	Path   Path
+	Values []*Value
+}
+
+// SetOp adds values an array lacks (at its end, in order) or removes values.
+type SetOp struct {
+	Remove bool
+	Items  []SetItems
+}
+
+func (o *SetOp) Name() string {
+	if o.Remove {
+		return "remove-from-set"
+	}
+	return "add-to-set"
+}
+
+func (o *SetOp) apply(c *opContext) error {
+	for _, it := range o.Items {
+		arr := c.lookup(it.Path)
+		if arr == nil {
+			continue
+		}
+		if arr.Kind != Array {
+			return c.errorf("%s: %s is %s, not an array", o.Name(), it.Path.Text, arr.Kind)
+		}
+		for _, want := range it.Values {
+			idx := -1
+			for i, have := range arr.Items {
+				if Equal(have, want) {
+					idx = i
+					break
+				}
+			}
+			switch {
+			case !o.Remove && idx < 0:
+				c.doc.touch()
+				arr.Items = append(arr.Items, want.Clone())
+				c.record(o.Name(), c.full(it.Path), nil, want)
+			case o.Remove && idx >= 0:
+				c.doc.touch()
+				kept := arr.Items[:0]
+				for _, have := range arr.Items {
+					if !Equal(have, want) {
+						kept = append(kept, have)
+					}
+				}
+				arr.Items = kept
+				c.record(o.Name(), c.full(it.Path), want, nil)
+			}
+		}
+	}
+	return nil
+}
+
+// EntryPair is one key (and value) of a key=value set.
+type EntryPair struct{ Key, Value string }
+
+// EntriesOp works on a string array of key=value entries, such as the
+// serverconfig set of server defaults.
+type EntriesOp struct {
+	Kind  string // add-entries, replace-entries, remove-entries, rename-entries
+	Path  Path
+	Pairs []EntryPair // for remove-entries only Key is set; for rename, Value is the new key
+	// When guards replace-entries; it sees the entry's current value as `old`.
+	When *Expr
+}
+
+func (o *EntriesOp) Name() string { return o.Kind }
+
+// entryIndex returns the index of the entry with key in a key=value set.
+func entryIndex(arr *Value, key string) int {
+	if arr == nil || arr.Kind != Array {
+		return -1
+	}
+	for i, it := range arr.Items {
+		if it.Kind == String {
+			if k, _, _ := strings.Cut(it.Text, "="); k == key {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func (o *EntriesOp) apply(c *opContext) error {
+	arr := c.lookup(o.Path)
+	if arr == nil {
+		return nil
+	}
+	if arr.Kind != Array {
+		return c.errorf("%s: %s is %s, not an array of key=value entries", o.Kind, o.Path.Text, arr.Kind)
+	}
+	ptr := c.full(o.Path)
+	for _, pair := range o.Pairs {
+		i := entryIndex(arr, pair.Key)
+		switch o.Kind {
+		case "add-entries":
+			if i < 0 {
+				c.doc.touch()
+				v := NewString(pair.Key + "=" + pair.Value)
+				arr.Items = append(arr.Items, v)
+				c.record(o.Kind, ptr, nil, v)
+			}
+		case "replace-entries":
+			if i < 0 {
+				continue
+			}
+			old := arr.Items[i]
+			_, oldVal, _ := strings.Cut(old.Text, "=")
+			if oldVal == pair.Value {
+				continue
+			}
+			if o.When != nil {
+				ok, err := c.evalBool(o.When, oldVal)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+			}
+			c.doc.touch()
+			arr.Items[i] = NewString(pair.Key + "=" + pair.Value)
+			c.record(o.Kind, ptr, old, arr.Items[i])
+		case "remove-entries":
+			if i >= 0 {
+				c.doc.touch()
+				old := arr.Items[i]
+				arr.Items = append(arr.Items[:i], arr.Items[i+1:]...)
+				c.record(o.Kind, ptr, old, nil)
+			}
+		case "rename-entries":
+			if i >= 0 && entryIndex(arr, pair.Value) < 0 {
+				c.doc.touch()
+				old := arr.Items[i]
+				_, val, _ := strings.Cut(old.Text, "=")
+				arr.Items[i] = NewString(pair.Value + "=" + val)
+				c.record(o.Kind, ptr, old, arr.Items[i])
+			}
+		}
+	}
+	return nil
+}
+
+// MoveOp moves (or copies) a value to another place in the document.
+type MoveOp struct {
+	From, To Path
+	Copy     bool
+}
+
+func (o *MoveOp) Name() string {
+	if o.Copy {
+		return "copy"
+	}
+	return "move"
+}
+
+func (o *MoveOp) apply(c *opContext) error {
+	fromParent, fromKey := c.locate(c.data, o.From)
+	if fromParent == nil {
+		return nil
+	}
+	v := fromParent.Get(fromKey)
+	if v == nil {
+		return nil
+	}
+	if toParent, toKey := c.locate(c.data, o.To); toParent != nil && toParent.Get(toKey) == nil {
+		nv := v.Clone()
+		c.doc.touch()
+		toParent.Set(toKey, nv)
+		c.record(o.Name(), c.full(o.To), nil, nv)
+	}
+	if !o.Copy {
+		c.doc.touch()
+		fromParent.Delete(fromKey)
+		c.record(o.Name(), c.full(o.From), v, nil)
+	}
+	return nil
+}
+
+// DeleteInstanceOp deletes the whole entity.
+type DeleteInstanceOp struct{}
+
+func (DeleteInstanceOp) Name() string { return "delete-instance" }
+
+func (DeleteInstanceOp) apply(c *opContext) error {
+	c.doc.touch()
+	c.doc.Deleted = true
+	c.record("delete-instance", nil, nil, nil)
+	return nil
+}
+
+// SetEntityIDOp changes the entity id (and data._id); an Amster file is
+// renamed to match.
+type SetEntityIDOp struct{ ID string }
+
+func (o *SetEntityIDOp) Name() string { return "set-entity-id" }
+
+func (o *SetEntityIDOp) apply(c *opContext) error {
+	if c.doc.Entity.ID == o.ID {
+		return nil
+	}
+	c.doc.touch()
+	md := c.doc.root.Get("metadata")
+	old := md.Get("entityId")
+	md.Set("entityId", NewString(o.ID))
+	c.record("set-entity-id", Pointer{"metadata", "entityId"}, old, NewString(o.ID))
+	if id := c.data.Get("_id"); id != nil && id.Kind == String {
+		c.data.Set("_id", NewString(o.ID))
+	}
+	e := *c.doc.Entity
+	e.ID = o.ID
+	c.doc.Entity = &e
+	if c.run.tree.Layout.Mode == Amster && len(e.PathParams) == 0 {
+		dir := c.doc.Path[:strings.LastIndex(c.doc.Path, "/")+1]
+		if c.doc.renamedFrom == "" {
+			c.doc.renamedFrom = c.doc.Path
+		}
+		c.doc.Path = dir + SanitizeName(o.ID) + ".json"
+	}
+	return nil
+}
+
+// guarded applies an operation only when its own condition holds.
+type guarded struct {
+	When *Expr
+	Op   Op
+}
+
+// Guard wraps op so that it runs only when the condition holds.
+func Guard(when *Expr, op Op) Op { return &guarded{When: when, Op: op} }
+
+func (g *guarded) Name() string { return g.Op.Name() }
+
+func (g *guarded) apply(c *opContext) error {
+	ok, err := c.evalBool(g.When, nil)
+	if err != nil || !ok {
+		return err
+	}
+	return g.Op.apply(c)
+}

@@ -1,0 +1,123 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// Path is where an operation reads or writes inside a document: a JSON
+// Pointer relative to the rule's section, or (Abs) relative to `data`.
+type Path struct {
+	Abs  bool
+	Ptr  Pointer
+	Text string // as written in the rule file
+}
+
+// ParsePath reads a rule path: "a/b" is relative to the section, "/a/b"
+// starts at data, "/" alone is data itself and "" the section itself.
+// Segments use JSON Pointer escapes (~1 for '/', ~0 for '~').
+func ParsePath(s string) (Path, error) {
+	switch s {
+	case "":
+		return Path{Text: s}, nil
+	case "/":
+		return Path{Abs: true, Text: s}, nil
+	}
+	abs := strings.HasPrefix(s, "/")
+	src := s
+	if !abs {
+		src = "/" + s
+	}
+	ptr, err := ParsePointer(src)
+	if err != nil {
+		return Path{}, err
+	}
+	return Path{Abs: abs, Ptr: ptr, Text: s}, nil
+}
+
+var pathCache sync.Map // string -> Path, for paths written inside expressions
+
+func parsePathCached(s string) (Path, error) {
+	if p, ok := pathCache.Load(s); ok {
+		return p.(Path), nil
+	}
+	p, err := ParsePath(s)
+	if err != nil {
+		return Path{}, fmt.Errorf("path %q: %w", s, err)
+	}
+	pathCache.Store(s, p)
+	return p, nil
+}
+
+// full returns the pointer of p from the document root, for reports.
+func (c *opContext) full(p Path) Pointer {
+	out := Pointer{"data"}
+	if !p.Abs {
+		out = append(out, c.scopePtr...)
+	}
+	return append(out, p.Ptr...)
+}
+
+// locate finds the object that holds p's last segment. It returns a nil
+// parent when a parent is missing or is not an object.
+func (c *opContext) locate(base *Value, p Path) (parent *Value, key string) {
+	if len(p.Ptr) == 0 {
+		return nil, ""
+	}
+	start := c.scope
+	if p.Abs {
+		start = base
+	}
+	parent = start.At(p.Ptr[:len(p.Ptr)-1])
+	if parent == nil || parent.Kind != Object {
+		return nil, ""
+	}
+	return parent, p.Ptr[len(p.Ptr)-1]
+}
+
+// lookup returns the value at p, or nil.
+func (c *opContext) lookup(p Path) *Value {
+	if len(p.Ptr) == 0 {
+		if p.Abs {
+			return c.data
+		}
+		return c.scope
+	}
+	if p.Abs {
+		return c.data.At(p.Ptr)
+	}
+	return c.scope.At(p.Ptr)
+}
+
+// resolve parses a path written in an expression and returns its value.
+func (c *opContext) resolve(s string) (*Value, *Value, string, error) {
+	p, err := parsePathCached(s)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	parent, key := c.locate(c.data, p)
+	return c.lookup(p), parent, key, nil
+}
+
+// resolveOriginal returns the value p had before this run changed the
+// document.
+func (c *opContext) resolveOriginal(s string) (*Value, error) {
+	p, err := parsePathCached(s)
+	if err != nil {
+		return nil, err
+	}
+	return c.originalAt(p), nil
+}
+
+func (c *opContext) originalAt(p Path) *Value {
+	orig := c.doc.originalData()
+	if orig == nil {
+		return nil
+	}
+	ptr := p.Ptr
+	if !p.Abs {
+		ptr = append(append(Pointer{}, c.scopePtr...), p.Ptr...)
+	}
+	return orig.At(ptr)
+}

@@ -1,0 +1,60 @@
+package engine
+
+// Chain is an ordered list of rules from one or more version steps, compiled
+// and ready to apply. The ruleset package builds it from rule files.
+type Chain struct {
+	Mode  Mode
+	Steps []Step
+	Rules []*Rule
+	// ConfigVersions maps an AM release to the configurationVersion it
+	// writes (FBC), for trees without version tracking.
+	ConfigVersions map[string]string
+}
+
+// Step describes one version step of a chain.
+type Step struct {
+	Name     string // e.g. amster/7.1.x-to-7.2.x
+	File     string // the rule file it was read from
+	From, To Version
+}
+
+// Rule is one rule of a step.
+type Rule struct {
+	ID      string
+	Title   string
+	Step    string // the step's Name
+	Pos     Pos
+	Tracked bool
+	Parts   []*Part
+	// Create, when set, makes a new entity instead of changing documents.
+	Create *Create
+	// SetVersion, when set, moves the tracked configurationVersion.
+	SetVersion Version
+}
+
+// Part is one selector with its guards and operations.
+type Part struct {
+	Pos           Pos
+	Select        *Selector
+	VersionBefore []Version
+	Within        Pointer
+	CreateWithin  bool
+	When          *Expr
+	Ops           []Op
+}
+
+// Create describes a new entity. Metadata holds the metadata fields beyond
+// the identity (sunServiceID, objectClass, ou, uid…), Data the data object.
+type Create struct {
+	Entity   Entity
+	File     string // overrides the layout's path when set
+	Metadata *Value
+	Data     *Value
+}
+
+// Op is one operation of a part.
+type Op interface {
+	// Name is the operation's name as written in rule files.
+	Name() string
+	apply(c *opContext) error
+}

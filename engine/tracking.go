@@ -1,0 +1,322 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+const trackingType = "ConfigurationVersionService"
+
+// loadTracking finds the ConfigurationVersionService and reads which rules
+// were applied and the configuration version. A tree without it is refused,
+// unless --from (or, for Amster, the export's amsterVersion) says where it
+// comes from, in which case the service is created; or unless
+// --ignoreNoRuleTracking.
+func (r *Run) loadTracking(res *Result) error {
+	d := r.tree.find(r.tree.Layout.TrackingPath())
+	if d == nil || d.Entity == nil || d.Entity.Type != trackingType {
+		d = nil
+		for _, doc := range r.tree.Docs {
+			if doc.Entity != nil && doc.Entity.Type == trackingType && doc.Entity.Global {
+				d = doc
+				break
+			}
+		}
+	}
+	if d == nil {
+		return r.missingTracking(res)
+	}
+	data, err := d.data()
+	if err != nil {
+		return err
+	}
+	if data == nil {
+		return &Error{Code: CodeInput, File: d.Path, Msg: "the ConfigurationVersionService has no data object; restore the file from the AM export"}
+	}
+	r.tracking = d
+	if ids := data.Get("appliedRuleIds"); ids != nil && ids.Kind == Array {
+		for _, it := range ids.Items {
+			r.applied = append(r.applied, it.Text)
+		}
+	}
+	if cv := data.Get("configurationVersion"); cv != nil && cv.Kind == String && cv.Text != "" {
+		v, err := ParseVersion(cv.Text)
+		if err != nil {
+			return &Error{Code: CodeInput, File: d.Path, Pointer: "/data/configurationVersion", Msg: err.Error()}
+		}
+		r.startVersion = v
+	}
+	return nil
+}
+
+func (r *Run) missingTracking(res *Result) error {
+	where := r.tree.Layout.TrackingPath()
+	if r.opts.IgnoreNoRuleTracking {
+		r.warn("no ConfigurationVersionService (%s): version tracking ignored as asked (--ignoreNoRuleTracking); rules may apply again on a later run", where)
+		return nil
+	}
+	from, source := r.opts.From, "--from"
+	if from == "" && r.tree.Layout.Mode == Amster {
+		from, source = r.tree.AmsterVersion(), "the export's amsterVersion"
+	}
+	if from == "" {
+		return &Error{Code: CodeInput, File: where, Msg: "missing: the tree has no ConfigurationVersionService, so amupgrade cannot tell which rules were already applied. " +
+			"Give --from VERSION (the AM version this configuration comes from) to create it, or --ignoreNoRuleTracking to run every rule without tracking"}
+	}
+	if _, err := ParseVersion(from); err != nil {
+		return &Error{Code: CodeInput, Msg: fmt.Sprintf("%s: %v", source, err)}
+	}
+	cv := r.configVersionFor(from)
+	if cv != "" {
+		r.startVersion = MustVersion(cv)
+	}
+	d, err := r.newTrackingDoc(cv)
+	if err != nil {
+		return err
+	}
+	r.tracking = d
+	r.tree.Docs = append(r.tree.Docs, d)
+	sort.Slice(r.tree.Docs, func(i, j int) bool { return r.tree.Docs[i].Path < r.tree.Docs[j].Path })
+	r.warn("no ConfigurationVersionService: created %s for AM %s (from %s)", d.Path, from, source)
+	return nil
+}
+
+// configVersionFor maps an AM release to the configurationVersion it writes,
+// by the chain's table: the exact release, else its release line.
+func (r *Run) configVersionFor(am string) string {
+	if cv, ok := r.chain.ConfigVersions[am]; ok {
+		return cv
+	}
+	v, _ := ParseVersion(am)
+	best, bestV := "", Version(nil)
+	for k, cv := range r.chain.ConfigVersions {
+		kv, err := ParseVersion(k)
+		if err != nil || v.Less(kv) {
+			continue
+		}
+		if bestV == nil || bestV.Less(kv) {
+			best, bestV = cv, kv
+		}
+	}
+	return best
+}
+
+func (r *Run) newTrackingDoc(configVersion string) (*Document, error) {
+	e := Entity{Type: trackingType, Global: true, ID: "default"}
+	if r.tree.Layout.Mode == Amster {
+		e.ID = trackingType
+	}
+	data := NewObject()
+	data.Set("_id", NewString(map[Mode]string{FBC: "default", Amster: ""}[r.tree.Layout.Mode]))
+	typ := NewObject()
+	typ.Set("_id", NewString(trackingType))
+	typ.Set("name", NewString(map[Mode]string{FBC: trackingType, Amster: "Configuration Version Service"}[r.tree.Layout.Mode]))
+	typ.Set("collection", NewBool(false))
+	data.Set("_type", typ)
+	data.Set("appliedRuleIds", NewArray())
+	if configVersion != "" {
+		data.Set("configurationVersion", NewString(configVersion))
+	}
+	extra := NewObject()
+	if r.tree.Layout.Mode == FBC {
+		extra.Set("objectClass", NewArray(NewString("organizationalunit"), NewString("sunServiceComponent"), NewString("top")))
+		extra.Set("ou", NewArray(NewString("default")))
+	}
+	return r.newDocument(&Create{Entity: e, File: r.tree.Layout.TrackingPath(), Metadata: extra, Data: data})
+}
+
+// updateTracking records the tracked rules that ran and the version reached.
+func (r *Run) updateTracking(res *Result) error {
+	if r.tracking == nil {
+		return nil
+	}
+	data, err := r.tracking.data()
+	if err != nil || data == nil {
+		return err
+	}
+	rec := func(ptr Pointer, old, new *Value) {
+		r.tracking.touch()
+		res.Events = append(res.Events, Event{RuleID: "tracking", File: r.tracking.Path, Pointer: ptr.String(), Op: "set", Old: old, New: new})
+	}
+	if len(res.Recorded) > 0 {
+		ids := data.Get("appliedRuleIds")
+		if ids == nil || ids.Kind != Array {
+			ids = NewArray()
+			data.Set("appliedRuleIds", ids)
+		}
+		for _, id := range res.Recorded {
+			v := NewString(id)
+			ids.Items = append(ids.Items, v)
+			rec(Pointer{"data", "appliedRuleIds", "-"}, nil, v)
+		}
+	}
+	if r.endVersion != nil && r.versionText(r.endVersion) != r.versionText(r.startVersion) {
+		old := data.Get("configurationVersion")
+		v := NewString(r.endVersion.String())
+		data.Set("configurationVersion", v)
+		rec(Pointer{"data", "configurationVersion"}, old, v)
+	}
+	return nil
+}
+
+// createEntities makes the entities of create rules that do not exist yet.
+// A created document then meets only the rules after its own.
+func (r *Run) createEntities(res *Result) error {
+	exists := map[string]bool{}
+	for _, d := range r.tree.Docs {
+		if e := d.Entity; e != nil {
+			exists[e.key()] = true
+		}
+	}
+	for i, rule := range r.chain.Rules {
+		if rule.Create == nil || !r.plan[i].enabled {
+			continue
+		}
+		k := rule.Create.Entity.key()
+		if exists[k] {
+			continue
+		}
+		d, err := r.newDocument(rule.Create)
+		if err != nil {
+			return &Error{Code: CodeApply, Pos: rule.Pos, RuleID: rule.ID, Msg: err.Error()}
+		}
+		if old := r.tree.find(d.Path); old != nil {
+			r.warn("rule %s: %s exists but holds another entity; not created", rule.ID, d.Path)
+			continue
+		}
+		exists[k] = true
+		r.matched[i] = true
+		r.createdAt[d] = i + 1
+		r.tree.Docs = append(r.tree.Docs, d)
+		sort.Slice(r.tree.Docs, func(i, j int) bool { return r.tree.Docs[i].Path < r.tree.Docs[j].Path })
+		res.Events = append(res.Events, Event{RuleID: rule.ID, Step: rule.Step, File: d.Path, Op: "create"})
+	}
+	return nil
+}
+
+// newDocument builds a new entity's document, its metadata in the order the
+// layout's writer uses.
+func (r *Run) newDocument(c *Create) (*Document, error) {
+	e := c.Entity
+	md := NewObject()
+	if e.Global {
+		md.Set("realm", NewNull())
+	} else {
+		md.Set("realm", NewString(e.Realm))
+	}
+	if r.tree.Layout.Mode == Amster {
+		av := r.opts.AmsterVersion
+		if av == "" {
+			av = r.tree.AmsterVersion()
+		}
+		if av != "" {
+			md.Set("amsterVersion", NewString(av))
+		}
+	}
+	md.Set("entityType", NewString(e.Type))
+	md.Set("entityId", NewString(e.ID))
+	if r.tree.Layout.Mode == FBC {
+		md.Set("uid", NewString(r.uid(e)))
+		md.Set("sunServiceID", NewNull())
+		md.Set("objectClass", NewArray(NewString("sunServiceComponent"), NewString("top")))
+	}
+	pp := NewObject()
+	for _, k := range sortedKeys(e.PathParams) {
+		pp.Set(k, NewString(e.PathParams[k]))
+	}
+	md.Set("pathParams", pp)
+	if r.tree.Layout.Mode == FBC {
+		segs := idSegments(e.ID)
+		md.Set("ou", NewArray(NewString(segs[len(segs)-1])))
+	}
+	if c.Metadata != nil {
+		for _, m := range c.Metadata.Members {
+			md.Set(m.Key, m.Value.Clone())
+		}
+	}
+	root := NewObject()
+	root.Set("metadata", md)
+	data := NewObject()
+	if c.Data != nil {
+		data = c.Data.Clone()
+	}
+	root.Set("data", data)
+	p := c.File
+	if p == "" {
+		p = r.tree.Layout.EntityPath(&e)
+	} else {
+		p = r.tree.Layout.Prefix + p
+	}
+	if err := checkRelPath(p); err != nil {
+		return nil, err
+	}
+	ent := entityFromValue(root)
+	return &Document{Path: p, Mode: 0o644, JSON: true, Entity: ent, root: root, Created: true, Changed: true}, nil
+}
+
+// uid builds the LDAP DN AM gives an FBC entity.
+func (r *Run) uid(e Entity) string {
+	segs := idSegments(e.ID)
+	var parts []string
+	for i := len(segs) - 1; i >= 0; i-- {
+		parts = append(parts, "ou="+segs[i])
+	}
+	if e.Global {
+		parts = append(parts, "ou=GlobalConfig")
+	} else {
+		parts = append(parts, "ou=OrganizationConfig")
+	}
+	parts = append(parts, "ou=1.0", "ou="+e.Type, "ou=services")
+	if !e.Global && e.Realm != "/" && e.Realm != "" {
+		realms := strings.Split(strings.Trim(e.Realm, "/"), "/")
+		for i := len(realms) - 1; i >= 0; i-- {
+			parts = append(parts, "o="+realms[i])
+		}
+		parts = append(parts, "ou=services")
+	}
+	return strings.Join(append(parts, r.opts.BaseDN), ",")
+}
+
+// stampAmsterVersion writes -a into every Amster file's metadata.
+func (r *Run) stampAmsterVersion() error {
+	if r.opts.AmsterVersion == "" || r.tree.Layout.Mode != Amster {
+		return nil
+	}
+	for _, d := range r.tree.Docs {
+		if d.Entity == nil || d.Entity.AmsterVersion == r.opts.AmsterVersion {
+			continue
+		}
+		root, err := d.parsed()
+		if err != nil {
+			return err
+		}
+		md := root.Get("metadata")
+		if cur := md.Get("amsterVersion"); cur != nil && cur.Kind == String && cur.Text == r.opts.AmsterVersion {
+			continue
+		}
+		d.touch()
+		md.Set("amsterVersion", NewString(r.opts.AmsterVersion))
+		d.Entity.AmsterVersion = r.opts.AmsterVersion
+	}
+	return nil
+}
+
+func (r *Run) warn(format string, args ...any) {
+	r.mu.Lock()
+	r.warnings = append(r.warnings, fmt.Sprintf(format, args...))
+	r.mu.Unlock()
+}
+
+// checkRelPath refuses a path that would leave the tree.
+func checkRelPath(p string) error {
+	if p == "" || strings.HasPrefix(p, "/") || strings.ContainsRune(p, 0) {
+		return fmt.Errorf("bad file path %q", p)
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return fmt.Errorf("bad file path %q: it must stay inside the tree", p)
+		}
+	}
+	return nil
+}
