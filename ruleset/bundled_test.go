@@ -1,0 +1,71 @@
+package ruleset_test
+
+import (
+	"testing"
+
+	"github.com/amupgrade/amupgrade/engine"
+	"github.com/amupgrade/amupgrade/ruleset"
+	"github.com/google/go-cmp/cmp"
+)
+
+// Every bundled rule file loads, and every chain the planner can be asked
+// for compiles.
+func TestBundledRulesLoad(t *testing.T) {
+	set, err := ruleset.Bundled()
+	if err != nil {
+		t.Fatalf("bundled rules do not load:\n%v", err)
+	}
+	for _, f := range set.Files() {
+		if _, err := set.Compile([]*ruleset.File{f}, ruleset.Config{}); err != nil {
+			t.Errorf("%s: %v", f.Name, err)
+		}
+	}
+}
+
+func TestPlanAmsterChains(t *testing.T) {
+	set, err := ruleset.Bundled()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(files []*ruleset.File) []string {
+		var out []string
+		for _, f := range files {
+			out = append(out, f.Name)
+		}
+		return out
+	}
+	tests := []struct {
+		from, to string
+		want     []string
+	}{
+		{"6.5.1", "8.1.0", []string{"amster/6.5.x-to-7.0.x", "amster/7.0.x-to-7.1.x", "amster/7.1.x-to-7.2.x", "amster/7.2.x-to-7.3.x",
+			"amster/7.3.x-to-7.4.x", "amster/7.4.x-to-7.5.x", "amster/7.5.x-to-8.0.x", "amster/8.0.x-to-8.1.x"}},
+		{"7.0.0", "8.1.0", []string{"amster/7.0.x-to-7.1.x", "amster/7.1.x-to-7.2.x", "amster/7.2.x-to-7.3.x",
+			"amster/7.3.x-to-7.4.x", "amster/7.4.x-to-7.5.x", "amster/7.5.x-to-8.0.x", "amster/8.0.x-to-8.1.x"}},
+		{"7.5.0", "8.0.1", []string{"amster/7.5.x-to-8.0.x"}},
+		{"8.0.2", "8.1.0", []string{"amster/8.0.x-to-8.1.x"}},
+		{"8.1.0", "8.1.0", nil},
+	}
+	for _, tt := range tests {
+		files, err := set.Plan(engine.Amster, engine.MustVersion(tt.from), engine.MustVersion(tt.to))
+		if err != nil {
+			t.Errorf("%s → %s: %v", tt.from, tt.to, err)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, names(files)); diff != "" {
+			t.Errorf("%s → %s (-want +got):\n%s", tt.from, tt.to, diff)
+		}
+		if len(files) > 0 {
+			if _, err := set.Compile(files, ruleset.Config{To: engine.MustVersion(tt.to)}); err != nil {
+				t.Errorf("%s → %s: %v", tt.from, tt.to, err)
+			}
+		}
+	}
+	if _, err := set.Plan(engine.Amster, engine.MustVersion("6.0.0"), engine.MustVersion("8.1.0")); err == nil {
+		t.Error("planning from 6.0 should fail: there is no bundled 6.0 step")
+	}
+	fbc, err := set.Plan(engine.FBC, engine.MustVersion("7.0.0"), engine.MustVersion("8.1.0"))
+	if err != nil || len(fbc) != 1 || fbc[0].Name != "fbc/latest" {
+		t.Errorf("fbc plan: %v %v", names(fbc), err)
+	}
+}
