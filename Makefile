@@ -1,0 +1,51 @@
+# amupgrade: the two commands of a new user are `make run` and `make test`.
+GO      ?= go
+BIN     := bin/amupgrade
+EXAMPLE := examples/fbc-7.5/services
+FUZZTIME ?= 30s
+
+.PHONY: all build run test fmt-check vet unit golden-check bench fuzz fuzz-short clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/amupgrade
+
+# Upgrade the bundled example tree to AM 8.1 and print every change.
+run: build
+	@rm -rf build/example-8.1
+	./$(BIN) -i $(EXAMPLE) -o build/example-8.1 --fileBasedMode --to 8.1.0 --verbose
+
+test: fmt-check vet unit golden-check
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race ./...
+
+# CI fails if regenerating the golden files would change anything.
+golden-check:
+	$(GO) test ./internal/cli -run 'TestGolden' -update >/dev/null
+	@git diff --exit-code --stat -- testdata/golden || { echo "golden files are stale: run 'go test ./internal/cli -run TestGolden -update' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- testdata/golden)" || { git status --porcelain -- testdata/golden; echo "golden files are stale or missing from git"; exit 1; }
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./engine/ ./ruleset/
+	$(GO) run ./tools/benchrun -bin $(BIN)
+
+fuzz:
+	@for t in $$($(GO) test -list 'Fuzz.*' ./engine/ | grep ^Fuzz); do \
+		$(GO) test ./engine/ -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done
+	@for t in $$($(GO) test -list 'Fuzz.*' ./ruleset/ | grep ^Fuzz); do \
+		$(GO) test ./ruleset/ -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done
+
+fuzz-short:
+	$(MAKE) fuzz FUZZTIME=5s
+
+clean:
+	rm -rf bin build

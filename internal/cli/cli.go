@@ -1,0 +1,281 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/amupgrade/amupgrade/engine"
+	"github.com/amupgrade/amupgrade/ruleset"
+	ucli "github.com/urfave/cli/v3"
+)
+
+// Version is the tool's version, set at build time with -ldflags.
+var Version = "dev"
+
+// CLI runs amupgrade with its own streams, so tests can run it in-process.
+type CLI struct {
+	Stdout, Stderr io.Writer
+}
+
+// Main runs the command with the process's arguments and streams, and stops
+// cleanly on Ctrl-C.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return (&CLI{Stdout: os.Stdout, Stderr: os.Stderr}).Run(ctx, os.Args)
+}
+
+// Run runs the command line args (args[0] is the program name) and returns
+// the exit code.
+func (c *CLI) Run(ctx context.Context, args []string) int {
+	code := ExitOK
+	cmd := c.command(&code)
+	if err := cmd.Run(ctx, args); err != nil {
+		return c.fail(ctx, err)
+	}
+	return code
+}
+
+// fail prints an error once, at the edge, and chooses the exit code.
+func (c *CLI) fail(ctx context.Context, err error) int {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		fmt.Fprintln(c.Stderr, "amupgrade: interrupted: nothing was written")
+		return ExitInterrupted
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(c.Stderr, "amupgrade: %v\nRun 'amupgrade --help' for usage.\n", err)
+		return ExitUsage
+	}
+	var es engine.Errors
+	if errors.As(err, &es) && len(es) > 1 {
+		fmt.Fprintf(c.Stderr, "amupgrade: %d errors:\n", len(es))
+		for _, e := range es {
+			fmt.Fprintf(c.Stderr, "  %v\n", e)
+		}
+	} else {
+		fmt.Fprintf(c.Stderr, "amupgrade: %v\n", err)
+	}
+	switch engine.CodeOf(err) {
+	case engine.CodeRule:
+		return ExitRules
+	case "":
+		if isFlagError(err) {
+			return ExitUsage
+		}
+	}
+	return ExitFailed
+}
+
+func isFlagError(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "flag provided but not defined") || strings.Contains(s, "flag needs an argument") ||
+		strings.Contains(s, "invalid value") || strings.Contains(s, "invalid boolean")
+}
+
+func (c *CLI) command(code *int) *ucli.Command {
+	return &ucli.Command{
+		Name:      "amupgrade",
+		Usage:     "upgrade PingAM / ForgeRock AM configuration to a later AM version",
+		UsageText: "amupgrade -i IN -o OUT [flags] [RULES...]\namupgrade -i IN -o OUT --to 8.1.0\namupgrade -i IN --check --to 8.1.0",
+		ArgsUsage: "[RULES...]",
+		Description: "RULES are rule files (path.yaml, or a folder of them), bundled steps (7.5.x-to-8.1.x, fbc/latest),\n" +
+			"or the vendor's .groovy paths (rules/fbc/latest.groovy), which map to the bundled equivalents.\n" +
+			"Without RULES, --to plans the bundled steps from the tree's version.",
+		Writer:          c.Stdout,
+		ErrWriter:       c.Stderr,
+		HideVersion:     true,
+		HideHelpCommand: true,
+		ExitErrHandler:  func(context.Context, *ucli.Command, error) {},
+		OnUsageError: func(_ context.Context, _ *ucli.Command, err error, _ bool) error {
+			return &usageError{err.Error()}
+		},
+		Flags: upgradeFlags(),
+		Commands: []*ucli.Command{
+			c.testCommand(code),
+		},
+		Action: func(ctx context.Context, cmd *ucli.Command) error {
+			if cmd.Bool("version") {
+				fmt.Fprintf(c.Stdout, "amupgrade %s\n", Version)
+				return nil
+			}
+			o, err := readOptions(cmd)
+			if err != nil {
+				return err
+			}
+			*code, err = c.upgrade(ctx, o)
+			return err
+		},
+	}
+}
+
+func upgradeFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "inputConfig", Aliases: []string{"i"}, Usage: "the input tree: an Amster export, or an FBC tree (its services/ folder or the folder above)"},
+		&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "where the upgraded tree is written; may be the input folder (replaced atomically)"},
+		&ucli.StringFlag{Name: "amsterVersion", Aliases: []string{"a"}, Usage: "stamp this version into metadata.amsterVersion of every Amster file"},
+		&ucli.BoolFlag{Name: "fileBasedMode", Aliases: []string{"m"}, Usage: "the input is a file-based configuration (detected from the tree when not given)"},
+		&ucli.BoolFlag{Name: "prettyArrays", Usage: "print each array element on its own line"},
+		&ucli.StringFlag{Name: "clean", Value: "true", Usage: "true: the output folder holds only the upgraded tree; false: other files already in it are kept"},
+		&ucli.StringFlag{Name: "baseDn", Aliases: []string{"d"}, Value: "ou=am-config", Usage: "the configuration base DN, for the uid of new FBC entities"},
+		&ucli.BoolFlag{Name: "ignoreNoRuleTracking", Usage: "run without the ConfigurationVersionService (rules may apply twice)"},
+		&ucli.BoolFlag{Name: "ignoreRequiredSecretMapping", Usage: "do not stop when a required secret label mapping is missing"},
+		&ucli.StringFlag{Name: "secretsConfigFile", Aliases: []string{"f"}, Usage: "settings for credential-to-secret migrations (accepted for compatibility)"},
+		&ucli.StringFlag{Name: "log-output", Aliases: []string{"l"}, Usage: "also write the log, with every change, to this file"},
+		&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print every change"},
+		&ucli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print the version and exit"},
+		&ucli.StringFlag{Name: "from", Usage: "the AM version the configuration comes from, when the tree does not say"},
+		&ucli.StringFlag{Name: "to", Usage: "the AM version to upgrade to: plans the bundled steps, or caps the given RULES"},
+		&ucli.StringSliceFlag{Name: "with", Usage: "switch on an optional rule group (jakarta, emulate-801-extras, …)"},
+		&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "do everything but write"},
+		&ucli.BoolFlag{Name: "diff", Usage: "print a unified diff of what would change; write nothing"},
+		&ucli.BoolFlag{Name: "check", Usage: "write nothing; exit 4 if the upgrade would change anything"},
+		&ucli.StringFlag{Name: "report", Usage: "write a JSON report of every change to this file"},
+		&ucli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "parallel workers (default: one per CPU)"},
+		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print errors only"},
+		&ucli.BoolFlag{Name: "keep-format", Usage: "copy files no rule changed byte for byte instead of re-printing them"},
+		&ucli.BoolFlag{Name: "strict", Usage: "a rule that applies to no document is an error"},
+	}
+}
+
+// options are the parsed flags of an upgrade.
+type options struct {
+	in, out       string
+	rules         []string
+	mode          engine.Mode // "" when not forced by -m
+	from, to      engine.Version
+	fromText      string
+	clean         bool
+	cleanSet      bool
+	groups        []string
+	dryRun, diff  bool
+	check         bool
+	report, log   string
+	verbose       bool
+	quiet, strict bool
+	render        engine.RenderOptions
+	engine        engine.Options
+}
+
+func readOptions(cmd *ucli.Command) (*options, error) {
+	o := &options{
+		in: cmd.String("inputConfig"), out: cmd.String("output"), rules: cmd.Args().Slice(),
+		fromText: cmd.String("from"), groups: cmd.StringSlice("with"),
+		dryRun: cmd.Bool("dry-run"), diff: cmd.Bool("diff"), check: cmd.Bool("check"),
+		report: cmd.String("report"), log: cmd.String("log-output"), verbose: cmd.Bool("verbose"),
+		quiet: cmd.Bool("quiet"), strict: cmd.Bool("strict"), cleanSet: cmd.IsSet("clean"),
+	}
+	if o.in == "" {
+		return nil, &usageError{"missing --inputConfig (-i): the tree to upgrade"}
+	}
+	if o.out == "" && !o.dryRun && !o.diff && !o.check {
+		return nil, &usageError{"missing --output (-o): where to write the upgraded tree (or use --check, --diff or --dry-run)"}
+	}
+	if cmd.Bool("fileBasedMode") {
+		o.mode = engine.FBC
+	}
+	switch strings.ToLower(cmd.String("clean")) {
+	case "true":
+		o.clean = true
+	case "false":
+	default:
+		return nil, &usageError{fmt.Sprintf("--clean takes true or false, not %q", cmd.String("clean"))}
+	}
+	var err error
+	if o.fromText != "" {
+		if o.from, err = engine.ParseVersion(o.fromText); err != nil {
+			return nil, &usageError{"--from: " + err.Error()}
+		}
+	}
+	if s := cmd.String("to"); s != "" {
+		if o.to, err = engine.ParseVersion(s); err != nil {
+			return nil, &usageError{"--to: " + err.Error()}
+		}
+	}
+	if len(o.rules) == 0 && o.to == nil {
+		return nil, &usageError{"no rules: give rule files or bundled steps (for example 7.5.x-to-8.1.x), or --to VERSION to plan them"}
+	}
+	o.render = engine.RenderOptions{Jobs: int(cmd.Int("jobs")), PrettyArrays: cmd.Bool("prettyArrays"), KeepFormat: cmd.Bool("keep-format")}
+	o.engine = engine.Options{
+		Jobs: int(cmd.Int("jobs")), From: o.fromText, IgnoreNoRuleTracking: cmd.Bool("ignoreNoRuleTracking"),
+		AmsterVersion: cmd.String("amsterVersion"), BaseDN: cmd.String("baseDn"),
+	}
+	return o, nil
+}
+
+// checkFolders refuses outputs that would destroy or mix with the input.
+func checkFolders(o *options) (inPlace bool, err error) {
+	if o.out == "" {
+		return false, nil
+	}
+	in, err1 := filepath.Abs(o.in)
+	out, err2 := filepath.Abs(o.out)
+	if err := errors.Join(err1, err2); err != nil {
+		return false, err
+	}
+	if real, err := filepath.EvalSymlinks(in); err == nil {
+		in = real
+	}
+	if real, err := filepath.EvalSymlinks(out); err == nil {
+		out = real
+	}
+	switch {
+	case in == out:
+		return true, nil
+	case strings.HasPrefix(out, in+string(filepath.Separator)):
+		return false, &usageError{fmt.Sprintf("the output folder %s is inside the input folder %s; choose a folder outside it, or the input folder itself to upgrade in place", o.out, o.in)}
+	case strings.HasPrefix(in, out+string(filepath.Separator)):
+		return false, &usageError{fmt.Sprintf("the input folder %s is inside the output folder %s, which would be replaced; choose another output folder", o.in, o.out)}
+	}
+	entries, err := os.ReadDir(out)
+	if err == nil && len(entries) > 0 && !o.cleanSet {
+		return false, &usageError{fmt.Sprintf("the output folder %s exists and is not empty; give --clean true to replace its contents, or --clean false to write over it and keep other files", o.out)}
+	}
+	return false, nil
+}
+
+// loadChain resolves the RULES arguments (or plans bundled steps) and
+// compiles them.
+func loadChain(o *options, mode engine.Mode, tree *engine.Tree, start engine.Version) (*engine.Chain, error) {
+	set, err := ruleset.Bundled()
+	if err != nil {
+		return nil, fmt.Errorf("bundled rules: %w", err)
+	}
+	var files []*ruleset.File
+	if len(o.rules) > 0 {
+		var all engine.Errors
+		for _, arg := range o.rules {
+			fs, err := set.Resolve(arg, mode)
+			if err != nil {
+				var es engine.Errors
+				if errors.As(err, &es) {
+					all = append(all, es...)
+				} else if e := (*engine.Error)(nil); errors.As(err, &e) {
+					all = append(all, e)
+				} else {
+					return nil, err
+				}
+				continue
+			}
+			files = append(files, fs...)
+		}
+		if err := all.Err(); err != nil {
+			return nil, err
+		}
+	} else {
+		if files, err = set.Plan(mode, start, o.to); err != nil {
+			return nil, err
+		}
+		if len(files) == 0 {
+			return &engine.Chain{Mode: mode}, nil
+		}
+	}
+	return set.Compile(files, ruleset.Config{To: o.to, Groups: o.groups})
+}

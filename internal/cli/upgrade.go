@@ -1,0 +1,307 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/amupgrade/amupgrade/engine"
+	"github.com/rogpeppe/go-internal/diff"
+)
+
+// upgrade runs one upgrade: rules, read, apply, render, then write, diff or
+// check. Every error is found before anything is written.
+func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
+	inPlace, err := checkFolders(o)
+	if err != nil {
+		return 0, err
+	}
+	var logFile *os.File
+	if o.log != "" {
+		if logFile, err = os.Create(o.log); err != nil {
+			return 0, &usageError{fmt.Sprintf("--log-output: %v", err)}
+		}
+		defer logFile.Close()
+	}
+	out := c.Stdout
+	if o.diff {
+		out = c.Stderr
+	}
+	lg := &logger{console: out, file: logFile, quiet: o.quiet}
+
+	if o.out != "" && !o.dryRun && !o.diff && !o.check {
+		done, err := engine.Recover(o.out)
+		if err != nil {
+			return 0, fmt.Errorf("cleaning up after an interrupted run: %w", err)
+		}
+		for _, s := range done {
+			lg.printf("%s", s)
+		}
+	}
+
+	layout, err := engine.DetectLayout(o.in)
+	if err != nil {
+		return 0, err
+	}
+	if o.mode == engine.FBC && layout.Mode != engine.FBC {
+		return 0, &usageError{fmt.Sprintf("--fileBasedMode given, but %s is an Amster export (it has global/ or realms/ and no realm/ folder); leave out --fileBasedMode", o.in)}
+	}
+
+	// Explicit rules are checked before the tree is read; planning needs the
+	// tree's version, so it comes after.
+	var chain *engine.Chain
+	if len(o.rules) > 0 {
+		if chain, err = loadChain(o, layout.Mode, nil, nil); err != nil {
+			return 0, err
+		}
+	}
+	lg.printf("Reading existing configuration from files in %s…", o.in)
+	tree, err := engine.ReadTree(ctx, o.in, o.engine.Jobs)
+	if err != nil {
+		return 0, err
+	}
+	if chain == nil {
+		start := o.from
+		if start == nil && layout.Mode == engine.Amster {
+			if v := tree.AmsterVersion(); v != "" {
+				start, _ = engine.ParseVersion(v)
+			}
+		}
+		if chain, err = loadChain(o, layout.Mode, tree, start); err != nil {
+			return 0, err
+		}
+	}
+	var names []string
+	for _, s := range chain.Steps {
+		names = append(names, s.File)
+	}
+	lg.printf("Modifying configuration based on rules in [%s]…", strings.Join(names, ", "))
+	if layout.Mode == engine.FBC {
+		lg.printf("reading configuration from file-based configuration json files")
+	} else {
+		lg.printf("reading configuration from Amster json files")
+	}
+	res, err := engine.Apply(ctx, tree, chain, o.engine)
+	if err != nil {
+		return 0, err
+	}
+	rendered, err := res.Render(ctx, o.render)
+	if err != nil {
+		return 0, err
+	}
+	for _, w := range res.Warnings {
+		lg.warnf(c.Stderr, "%s", w)
+	}
+	for _, w := range res.NotImplemented {
+		lg.warnf(c.Stderr, "%s", w)
+	}
+	if o.strict && len(res.Unmatched) > 0 {
+		var ids []string
+		for _, r := range res.Unmatched {
+			ids = append(ids, fmt.Sprintf("%s (%s)", r.ID, r.Pos))
+		}
+		return 0, &engine.Error{Code: engine.CodeApply, Msg: fmt.Sprintf("--strict: %d rules applied to no document: %s", len(ids), strings.Join(ids, ", "))}
+	}
+	for _, e := range res.Events {
+		line := formatEvent(e)
+		if o.verbose {
+			lg.printf("%s", line)
+		} else {
+			lg.logOnly("%s", line)
+		}
+	}
+	if o.report != "" {
+		if err := writeReport(o.report, res, rendered); err != nil {
+			return 0, err
+		}
+	}
+	switch {
+	case o.diff:
+		printDiff(c.Stdout, res, rendered)
+	case o.check, o.dryRun:
+	default:
+		lg.printf("Writing configuration to new location at %s…", o.out)
+		var remove []string
+		if !o.clean {
+			remove = res.Deleted
+		}
+		rep, err := engine.WriteTree(ctx, o.out, rendered.Files, engine.WriteOptions{Clean: o.clean || inPlace, Remove: remove})
+		if err != nil {
+			return 0, err
+		}
+		if rep.NonAtomic != "" {
+			lg.warnf(c.Stderr, "%s", rep.NonAtomic)
+		}
+		lg.printf("Upgrade Completed, modified configuration saved to %s", o.out)
+	}
+	lg.printf("%s", summary(res, rendered, o))
+	if o.check && rendered.Differ > 0 {
+		return ExitChanges, nil
+	}
+	return ExitOK, nil
+}
+
+type logger struct {
+	console io.Writer
+	file    io.Writer
+	quiet   bool
+}
+
+func (l *logger) printf(format string, args ...any) {
+	if !l.quiet {
+		fmt.Fprintf(l.console, format+"\n", args...)
+	}
+	l.logOnly(format, args...)
+}
+
+func (l *logger) warnf(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, "warning: "+format+"\n", args...)
+	l.logOnly("warning: "+format, args...)
+}
+
+func (l *logger) logOnly(format string, args ...any) {
+	if l.file != nil {
+		fmt.Fprintf(l.file, format+"\n", args...)
+	}
+}
+
+func formatEvent(e engine.Event) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s %s", e.RuleID, e.Op, e.File)
+	if e.Pointer != "" {
+		fmt.Fprintf(&b, " %s", e.Pointer)
+	}
+	if e.Old != nil || e.New != nil {
+		fmt.Fprintf(&b, ": %s → %s", brief(e.Old), brief(e.New))
+	}
+	return b.String()
+}
+
+// brief prints a value on one line, shortened.
+func brief(v *engine.Value) string {
+	if v == nil {
+		return "(none)"
+	}
+	s := strings.Join(strings.Fields(string(engine.AppendJSON(nil, v, engine.PrintOptions{}))), " ")
+	if len(s) > 80 {
+		s = s[:77] + "…"
+	}
+	return s
+}
+
+func summary(res *engine.Result, out *engine.Output, o *options) string {
+	rules := map[string]bool{}
+	for _, e := range res.Events {
+		if e.Op != "create" {
+			rules[e.RuleID] = true
+		}
+	}
+	verb := "changed"
+	if o.check || o.diff || o.dryRun {
+		verb = "would change"
+	}
+	s := fmt.Sprintf("%d files %s (%d created, %d deleted); %d changes by %d rules", out.Differ, verb,
+		len(res.Created), len(res.Deleted), len(res.Events), len(rules))
+	if n := len(res.Recorded); n > 0 {
+		s += fmt.Sprintf("; %d rule ids recorded", n)
+	}
+	if n := len(res.Skipped); n > 0 {
+		s += fmt.Sprintf("; %d rules skipped as already applied", n)
+	}
+	if n := len(res.Unmatched); n > 0 {
+		s += fmt.Sprintf("; %d rules applied to no document", n)
+	}
+	return s
+}
+
+// printDiff writes a unified diff of every file that would change.
+func printDiff(w io.Writer, res *engine.Result, out *engine.Output) {
+	raw := map[string][]byte{}
+	for _, d := range res.Tree.Docs {
+		raw[d.Path] = d.Raw
+	}
+	for i, f := range out.Files {
+		if out.Unchanged[i] {
+			continue
+		}
+		w.Write(diff.Diff("a/"+f.Path, raw[f.Path], "b/"+f.Path, f.Data))
+	}
+	for _, p := range res.Deleted {
+		fmt.Fprintf(w, "deleted: %s\n", p)
+	}
+}
+
+// report is the JSON written by --report.
+type report struct {
+	Steps        []string      `json:"steps"`
+	StartVersion string        `json:"startVersion,omitempty"`
+	EndVersion   string        `json:"endVersion,omitempty"`
+	Recorded     []string      `json:"recordedRuleIds"`
+	Created      []string      `json:"created"`
+	Deleted      []string      `json:"deleted"`
+	Changed      []string      `json:"changed"`
+	Unmatched    []string      `json:"unmatchedRules"`
+	Warnings     []string      `json:"warnings"`
+	Changes      []reportEvent `json:"changes"`
+}
+
+type reportEvent struct {
+	Rule    string          `json:"rule"`
+	Step    string          `json:"step,omitempty"`
+	File    string          `json:"file"`
+	Pointer string          `json:"pointer,omitempty"`
+	Op      string          `json:"op"`
+	Old     json.RawMessage `json:"old,omitempty"`
+	New     json.RawMessage `json:"new,omitempty"`
+}
+
+func writeReport(path string, res *engine.Result, out *engine.Output) error {
+	r := report{StartVersion: res.StartVersion, EndVersion: res.EndVersion, Recorded: nonNil(res.Recorded),
+		Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Warnings: nonNil(res.Warnings), Changes: []reportEvent{}}
+	for _, s := range res.Chain.Steps {
+		r.Steps = append(r.Steps, s.Name)
+	}
+	for i, f := range out.Files {
+		if !out.Unchanged[i] {
+			r.Changed = append(r.Changed, f.Path)
+		}
+	}
+	r.Changed = nonNil(r.Changed)
+	for _, u := range res.Unmatched {
+		r.Unmatched = append(r.Unmatched, u.ID)
+	}
+	r.Unmatched = nonNil(r.Unmatched)
+	raw := func(v *engine.Value) json.RawMessage {
+		if v == nil {
+			return nil
+		}
+		return json.RawMessage(strings.TrimSpace(string(engine.AppendJSON(nil, v, engine.PrintOptions{}))))
+	}
+	for _, e := range res.Events {
+		r.Changes = append(r.Changes, reportEvent{Rule: e.RuleID, Step: e.Step, File: e.File, Pointer: e.Pointer, Op: e.Op, Old: raw(e.Old), New: raw(e.New)})
+	}
+	sort.Strings(r.Changed)
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,260 @@
+// Package golden runs golden cases: an input tree, the arguments of an
+// amupgrade run, and the expected output tree (with, optionally, the
+// expected stderr and exit code). Each case also runs a second time over its
+// own output, which must then not change: rules are idempotent.
+//
+// A case is a folder:
+//
+//	args        the arguments, without -i and -o (shell-like words; $CASE
+//	            stands for the case folder)
+//	in/         the input tree
+//	want/       the expected output tree; want/stderr and want/exit, when
+//	            present, hold the expected stderr and exit code
+package golden
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/diff"
+)
+
+// RunFunc runs amupgrade in-process with args (args[0] is the program name).
+type RunFunc func(args []string, stdout, stderr io.Writer) int
+
+// Case is one golden case folder.
+type Case struct {
+	Name string
+	Dir  string
+}
+
+// Find returns the cases under dir: every folder holding an args file.
+func Find(dir string) ([]Case, error) {
+	var cases []Case
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "in" || d.Name() == "want") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && d.Name() == "args" {
+			rel, _ := filepath.Rel(dir, filepath.Dir(p))
+			cases = append(cases, Case{Name: filepath.ToSlash(rel), Dir: filepath.Dir(p)})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(cases) == 0 {
+		return nil, fmt.Errorf("no golden cases under %s (a case is a folder with an args file, in/ and want/)", dir)
+	}
+	return cases, nil
+}
+
+// Result is the outcome of a case: nil Problems means it passed.
+type Result struct {
+	Case     Case
+	Problems []string
+	Updated  []string
+}
+
+// Run runs a case in scratch (an empty folder). With update, want/ is
+// rewritten to what the run gives: changed files only, stale files removed.
+func (c Case) Run(run RunFunc, scratch string, update bool) Result {
+	res := Result{Case: c}
+	fail := func(format string, args ...any) { res.Problems = append(res.Problems, fmt.Sprintf(format, args...)) }
+	argText, err := os.ReadFile(filepath.Join(c.Dir, "args"))
+	if err != nil {
+		fail("%v", err)
+		return res
+	}
+	words, err := splitWords(strings.ReplaceAll(string(argText), "$CASE", c.Dir))
+	if err != nil {
+		fail("args: %v", err)
+		return res
+	}
+	in := filepath.Join(c.Dir, "in")
+	out := filepath.Join(scratch, "out")
+	var stdout, stderr bytes.Buffer
+	code := run(append([]string{"amupgrade", "-i", in, "-o", out}, words...), &stdout, &stderr)
+	gotErr := strings.NewReplacer(out, "$OUT", in, "$IN", c.Dir, "$CASE").Replace(stderr.String())
+
+	want := filepath.Join(c.Dir, "want")
+	wantCode := 0
+	if b, err := os.ReadFile(filepath.Join(want, "exit")); err == nil {
+		wantCode, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	wantErr, errFileErr := os.ReadFile(filepath.Join(want, "stderr"))
+	if update {
+		res.Updated = updateTree(want, out, code, gotErr)
+		return res
+	}
+	if code != wantCode {
+		fail("exit code %d, want %d; stderr:\n%s", code, wantCode, gotErr)
+	}
+	if errFileErr == nil && string(wantErr) != gotErr {
+		fail("stderr differs:\n%s", diff.Diff("want/stderr", wantErr, "got", []byte(gotErr)))
+	}
+	if code != 0 {
+		if written, _ := readTree(out); len(written) > 0 {
+			fail("the run failed (exit %d) but wrote %d files to the output", code, len(written))
+		}
+	}
+	if code == 0 {
+		res.Problems = append(res.Problems, compareTrees(want, out)...)
+		// The second run over the output must change nothing.
+		out2 := filepath.Join(scratch, "out2")
+		var so, se bytes.Buffer
+		if code2 := run(append([]string{"amupgrade", "-i", out, "-o", out2}, words...), &so, &se); code2 != 0 {
+			fail("second run over the output failed with exit %d:\n%s", code2, se.String())
+		} else {
+			for _, p := range compareTrees(out, out2) {
+				fail("not idempotent: a second run changed the output: %s", p)
+			}
+		}
+	}
+	return res
+}
+
+// special files of want/ that are not part of the tree.
+func special(rel string) bool { return rel == "stderr" || rel == "exit" }
+
+// compareTrees lists every difference between the expected and the written tree.
+func compareTrees(want, got string) []string {
+	w, werr := readTree(want)
+	g, gerr := readTree(got)
+	if err := errors.Join(werr, gerr); err != nil {
+		return []string{err.Error()}
+	}
+	var problems []string
+	for _, p := range sortedKeys(w) {
+		gb, ok := g[p]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("expected file %s was not written", p))
+		case !bytes.Equal(w[p], gb):
+			problems = append(problems, fmt.Sprintf("%s differs:\n%s", p, diff.Diff("want/"+p, w[p], "got/"+p, gb)))
+		}
+	}
+	for _, p := range sortedKeys(g) {
+		if _, ok := w[p]; !ok {
+			problems = append(problems, fmt.Sprintf("written file %s was not expected", p))
+		}
+	}
+	return problems
+}
+
+func readTree(root string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
+		return files, nil
+	}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if special(rel) {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		files[rel] = b
+		return err
+	})
+	return files, err
+}
+
+// updateTree makes want/ hold the run's output, touching only what changed.
+func updateTree(want, out string, code int, stderr string) []string {
+	var changed []string
+	w, _ := readTree(want)
+	g, _ := readTree(out)
+	for p, b := range g {
+		if !bytes.Equal(w[p], b) {
+			dst := filepath.Join(want, filepath.FromSlash(p))
+			os.MkdirAll(filepath.Dir(dst), 0o755)
+			os.WriteFile(dst, b, 0o644)
+			changed = append(changed, p)
+		}
+	}
+	for p := range w {
+		if _, ok := g[p]; !ok {
+			os.Remove(filepath.Join(want, filepath.FromSlash(p)))
+			changed = append(changed, p+" (removed)")
+		}
+	}
+	writeSpecial := func(name, content string, keep bool) {
+		p := filepath.Join(want, name)
+		old, err := os.ReadFile(p)
+		switch {
+		case keep && (err != nil || string(old) != content):
+			os.MkdirAll(want, 0o755)
+			os.WriteFile(p, []byte(content), 0o644)
+			changed = append(changed, name)
+		case !keep && err == nil:
+			os.Remove(p)
+			changed = append(changed, name+" (removed)")
+		}
+	}
+	writeSpecial("exit", fmt.Sprintf("%d\n", code), code != 0)
+	writeSpecial("stderr", stderr, code != 0 || stderr != "")
+	sort.Strings(changed)
+	return changed
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// splitWords splits an args file into words: whitespace separates, single
+// or double quotes group, # starts a comment line.
+func splitWords(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	var quote rune
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		for _, r := range line + "\n" {
+			switch {
+			case quote != 0 && r == quote:
+				quote = 0
+			case quote != 0:
+				cur.WriteRune(r)
+			case r == '\'' || r == '"':
+				quote, inWord = r, true
+			case r == ' ' || r == '\t' || r == '\n':
+				if inWord {
+					words = append(words, cur.String())
+					cur.Reset()
+					inWord = false
+				}
+			default:
+				cur.WriteRune(r)
+				inWord = true
+			}
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unclosed quote %c", quote)
+	}
+	return words, nil
+}
