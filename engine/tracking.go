@@ -137,7 +137,11 @@ func (r *Run) updateTracking(res *Result) error {
 	}
 	rec := func(ptr Pointer, old, new *Value) {
 		r.tracking.touch()
-		res.Events = append(res.Events, Event{RuleID: "tracking", File: r.tracking.Path, Pointer: ptr.String(), Op: "set", Old: old, New: new})
+		op := "set"
+		if old == nil {
+			op = "add-to-set"
+		}
+		res.Events = append(res.Events, Event{RuleID: "tracking", File: r.tracking.Path, Pointer: ptr.String(), Op: op, Old: old, New: new})
 	}
 	if len(res.Recorded) > 0 {
 		ids := data.Get("appliedRuleIds")
@@ -145,11 +149,12 @@ func (r *Run) updateTracking(res *Result) error {
 			ids = NewArray()
 			data.Set("appliedRuleIds", ids)
 		}
+		added := NewArray()
 		for _, id := range res.Recorded {
-			v := NewString(id)
-			ids.Items = append(ids.Items, v)
-			rec(Pointer{"data", "appliedRuleIds", "-"}, nil, v)
+			ids.Items = append(ids.Items, NewString(id))
+			added.Items = append(added.Items, NewString(id))
 		}
+		rec(Pointer{"data", "appliedRuleIds"}, nil, added)
 	}
 	if r.endVersion != nil && r.versionText(r.endVersion) != r.versionText(r.startVersion) {
 		old := data.Get("configurationVersion")

@@ -241,6 +241,9 @@ type Config struct {
 	To engine.Version
 	// Groups are the optional rule groups switched on (--with).
 	Groups []string
+	// Only, when set, keeps just the rules with these ids (--only), so that
+	// a rule can be tested on its own.
+	Only []string
 }
 
 // Compile flattens the files, in order (composite files expanded), into one
@@ -251,6 +254,7 @@ func (s *Set) Compile(files []*File, cfg Config) (*engine.Chain, error) {
 	}
 	chain := &engine.Chain{Mode: files[0].Mode, ConfigVersions: map[string]string{}}
 	known := map[string]bool{}
+	found := map[string]bool{}
 	var expand func(f *File) error
 	expand = func(f *File) error {
 		if f.Mode != chain.Mode {
@@ -279,8 +283,14 @@ func (s *Set) Compile(files []*File, cfg Config) (*engine.Chain, error) {
 			if cfg.To != nil && cfg.To.Less(since) {
 				continue
 			}
-			if r.Group != "" && !contains(cfg.Groups, r.Group) {
+			if r.Group != "" && !contains(cfg.Groups, r.Group) && !contains(cfg.Only, r.ID) {
 				continue
+			}
+			if len(cfg.Only) > 0 {
+				if !contains(cfg.Only, r.ID) {
+					continue
+				}
+				found[r.ID] = true
 			}
 			rule := *r.Rule
 			rule.Step = f.Name
@@ -291,6 +301,11 @@ func (s *Set) Compile(files []*File, cfg Config) (*engine.Chain, error) {
 	for _, f := range files {
 		if err := expand(f); err != nil {
 			return nil, err
+		}
+	}
+	for _, id := range cfg.Only {
+		if !found[id] {
+			return nil, &engine.Error{Code: engine.CodeRule, Msg: fmt.Sprintf("--only %s: no rule of these files has that id (or it belongs to a later release than --to)", id)}
 		}
 	}
 	for _, g := range cfg.Groups {

@@ -134,6 +134,7 @@ func upgradeFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "from", Usage: "the AM version the configuration comes from, when the tree does not say"},
 		&ucli.StringFlag{Name: "to", Usage: "the AM version to upgrade to: plans the bundled steps, or caps the given RULES"},
 		&ucli.StringSliceFlag{Name: "with", Usage: "switch on an optional rule group (jakarta, emulate-801-extras, …)"},
+		&ucli.StringSliceFlag{Name: "only", Usage: "run only the rules with these ids (for testing a rule)"},
 		&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "do everything but write"},
 		&ucli.BoolFlag{Name: "diff", Usage: "print a unified diff of what would change; write nothing"},
 		&ucli.BoolFlag{Name: "check", Usage: "write nothing; exit 4 if the upgrade would change anything"},
@@ -155,6 +156,7 @@ type options struct {
 	clean         bool
 	cleanSet      bool
 	groups        []string
+	only          []string
 	dryRun, diff  bool
 	check         bool
 	report, log   string
@@ -167,7 +169,7 @@ type options struct {
 func readOptions(cmd *ucli.Command) (*options, error) {
 	o := &options{
 		in: cmd.String("inputConfig"), out: cmd.String("output"), rules: cmd.Args().Slice(),
-		fromText: cmd.String("from"), groups: cmd.StringSlice("with"),
+		fromText: cmd.String("from"), groups: cmd.StringSlice("with"), only: cmd.StringSlice("only"),
 		dryRun: cmd.Bool("dry-run"), diff: cmd.Bool("diff"), check: cmd.Bool("check"),
 		report: cmd.String("report"), log: cmd.String("log-output"), verbose: cmd.Bool("verbose"),
 		quiet: cmd.Bool("quiet"), strict: cmd.Bool("strict"), cleanSet: cmd.IsSet("clean"),
@@ -277,5 +279,5 @@ func loadChain(o *options, mode engine.Mode, tree *engine.Tree, start engine.Ver
 			return &engine.Chain{Mode: mode}, nil
 		}
 	}
-	return set.Compile(files, ruleset.Config{To: o.to, Groups: o.groups})
+	return set.Compile(files, ruleset.Config{To: o.to, Groups: o.groups, Only: o.only})
 }

@@ -25,6 +25,7 @@ import (
 	"strings"
 
 	"github.com/rogpeppe/go-internal/diff"
+	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // RunFunc runs amupgrade in-process with args (args[0] is the program name).
@@ -32,11 +33,14 @@ type RunFunc func(args []string, stdout, stderr io.Writer) int
 
 // Case is one golden case folder.
 type Case struct {
-	Name string
-	Dir  string
+	Name    string
+	Dir     string
+	Archive string // a .txtar case; Dir is then where it was unpacked
 }
 
-// Find returns the cases under dir: every folder holding an args file.
+// Find returns the cases under dir: every folder holding an args file, and
+// every .txtar file (one archive with args, in/… and want/… files, for small
+// cases such as one rule's before and after).
 func Find(dir string) ([]Case, error) {
 	var cases []Case
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -49,6 +53,10 @@ func Find(dir string) ([]Case, error) {
 		if !d.IsDir() && d.Name() == "args" {
 			rel, _ := filepath.Rel(dir, filepath.Dir(p))
 			cases = append(cases, Case{Name: filepath.ToSlash(rel), Dir: filepath.Dir(p)})
+		}
+		if !d.IsDir() && strings.HasSuffix(d.Name(), ".txtar") {
+			rel, _ := filepath.Rel(dir, p)
+			cases = append(cases, Case{Name: strings.TrimSuffix(filepath.ToSlash(rel), ".txtar"), Archive: p})
 		}
 		return nil
 	})
@@ -73,6 +81,25 @@ type Result struct {
 func (c Case) Run(run RunFunc, scratch string, update bool) Result {
 	res := Result{Case: c}
 	fail := func(format string, args ...any) { res.Problems = append(res.Problems, fmt.Sprintf(format, args...)) }
+	if c.Archive != "" {
+		ar, err := txtar.ParseFile(c.Archive)
+		if err != nil {
+			fail("%v", err)
+			return res
+		}
+		c.Dir = filepath.Join(scratch, "case")
+		if err := unpack(ar, c.Dir); err != nil {
+			fail("%s: %v", c.Archive, err)
+			return res
+		}
+		defer func() {
+			if update && len(res.Updated) > 0 {
+				if err := repack(ar, c.Dir, c.Archive); err != nil {
+					res.Problems = append(res.Problems, err.Error())
+				}
+			}
+		}()
+	}
 	argText, err := os.ReadFile(filepath.Join(c.Dir, "args"))
 	if err != nil {
 		fail("%v", err)
@@ -124,6 +151,48 @@ func (c Case) Run(run RunFunc, scratch string, update bool) Result {
 		}
 	}
 	return res
+}
+
+// unpack writes an archive's files under dir.
+func unpack(ar *txtar.Archive, dir string) error {
+	for _, f := range ar.Files {
+		name := filepath.Clean(filepath.FromSlash(f.Name))
+		if filepath.IsAbs(name) || strings.HasPrefix(name, "..") {
+			return fmt.Errorf("file %q leaves the case", f.Name)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// repack rewrites an archive's want/ files from the unpacked case, keeping
+// its comment and every other file in place.
+func repack(ar *txtar.Archive, dir, path string) error {
+	out := &txtar.Archive{Comment: ar.Comment}
+	for _, f := range ar.Files {
+		if !strings.HasPrefix(f.Name, "want/") {
+			out.Files = append(out.Files, f)
+		}
+	}
+	want, err := readTree(filepath.Join(dir, "want"))
+	if err != nil {
+		return err
+	}
+	for _, p := range sortedKeys(want) {
+		out.Files = append(out.Files, txtar.File{Name: "want/" + p, Data: want[p]})
+	}
+	for _, name := range []string{"exit", "stderr"} {
+		if b, err := os.ReadFile(filepath.Join(dir, "want", name)); err == nil {
+			out.Files = append(out.Files, txtar.File{Name: "want/" + name, Data: b})
+		}
+	}
+	return os.WriteFile(path, txtar.Format(out), 0o644)
 }
 
 // special files of want/ that are not part of the tree.
