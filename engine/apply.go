@@ -54,6 +54,8 @@ type Result struct {
 	// before and after ("" when unknown).
 	StartVersion, EndVersion string
 	Created, Deleted         []string
+	// DeletedRaw holds the input bytes of the deleted files, for diffs.
+	DeletedRaw map[string][]byte
 }
 
 // rulePlan is what is known of a rule before any document is touched.
@@ -94,7 +96,7 @@ func Apply(ctx context.Context, tree *Tree, chain *Chain, opts Options) (*Result
 	}
 	r := &Run{tree: tree, chain: chain, opts: opts, matched: make([]bool, len(chain.Rules)),
 		notImpl: map[string]bool{}, createdAt: map[*Document]int{}}
-	res := &Result{Tree: tree, Chain: chain}
+	res := &Result{Tree: tree, Chain: chain, DeletedRaw: map[string][]byte{}}
 	if err := r.loadTracking(res); err != nil {
 		return nil, err
 	}
@@ -184,7 +186,8 @@ func (r *Run) planRules(res *Result) {
 				// A part without a selector holds whole-tree transforms.
 				r.matched[i] = true
 				for _, op := range p.Ops {
-					if t, ok := op.(*TransformOp); ok && t.T.NotImplemented != "" {
+					if t, ok := op.(*TransformOp); ok && t.T.NotImplemented != "" &&
+						(t.T.Satisfied == nil || !t.T.Satisfied(r.tree, t.Args)) {
 						r.notImplemented(rule, t.T)
 					}
 				}
@@ -308,12 +311,14 @@ func (r *Run) finish(res *Result) {
 		switch {
 		case d.Deleted && !d.Created:
 			res.Deleted = append(res.Deleted, d.Path)
+			res.DeletedRaw[d.Path] = d.Raw
 		case d.Deleted:
 		default:
 			if d.Created {
 				res.Created = append(res.Created, d.Path)
 			} else if d.renamedFrom != "" {
 				res.Deleted = append(res.Deleted, d.renamedFrom)
+				res.DeletedRaw[d.renamedFrom] = d.Raw
 				res.Created = append(res.Created, d.Path)
 			}
 			kept = append(kept, d)

@@ -17,6 +17,9 @@ type Transform struct {
 	// vendor's effect is not public. A rule naming it loads, and every run
 	// reports that the vendor's change was not made.
 	NotImplemented string
+	// Satisfied, for a not-implemented transform, tells whether the tree
+	// already holds what it would make, so there is nothing to report.
+	Satisfied func(t *Tree, args *Value) bool
 	// Check validates the rule's args at load time.
 	Check func(args *Value) error
 	Apply func(t *TransformContext, args *Value) error

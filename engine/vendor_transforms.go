@@ -32,4 +32,18 @@ func init() {
 	} {
 		RegisterNotImplemented(name, why)
 	}
+	// A service that is already there needs no adding: only a missing one is
+	// reported.
+	transforms["add-new-service"].Satisfied = func(t *Tree, args *Value) bool {
+		svc := args.Get("service")
+		if svc == nil {
+			return false
+		}
+		for _, d := range t.Docs {
+			if d.Entity != nil && d.Entity.Type == svc.Text {
+				return true
+			}
+		}
+		return false
+	}
 }

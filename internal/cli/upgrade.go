@@ -97,8 +97,15 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 	for _, w := range res.Warnings {
 		lg.warnf(c.Stderr, "%s", w)
 	}
+	if n := len(res.NotImplemented); n > 0 && !o.verbose {
+		lg.warnf(c.Stderr, "%d rules call vendor transforms whose effect is not public; their changes were not made (--verbose lists them)", n)
+	}
 	for _, w := range res.NotImplemented {
-		lg.warnf(c.Stderr, "%s", w)
+		if o.verbose {
+			lg.warnf(c.Stderr, "%s", w)
+		} else {
+			lg.logOnly("warning: %s", w)
+		}
 	}
 	if o.strict && len(res.Unmatched) > 0 {
 		var ids []string
@@ -232,7 +239,7 @@ func printDiff(w io.Writer, res *engine.Result, out *engine.Output) {
 		w.Write(diff.Diff("a/"+f.Path, raw[f.Path], "b/"+f.Path, f.Data))
 	}
 	for _, p := range res.Deleted {
-		fmt.Fprintf(w, "deleted: %s\n", p)
+		w.Write(diff.Diff("a/"+p, res.DeletedRaw[p], "/dev/null", nil))
 	}
 }
 
