@@ -20,6 +20,9 @@ type Options struct {
 	// AmsterVersion, when set, is stamped into metadata.amsterVersion of
 	// every Amster file (-a).
 	AmsterVersion string
+	// IgnoreRequiredSecretMapping turns a required entity that cannot be
+	// created (its secret store is missing) into a warning.
+	IgnoreRequiredSecretMapping bool
 	// BaseDN is the configuration base DN used in the uid of new FBC
 	// entities (--baseDn); default ou=am-config.
 	BaseDN string

@@ -50,6 +50,15 @@ type Create struct {
 	File     string // overrides the layout's path when set
 	Metadata *Value
 	Data     *Value
+	// Requires, when set, must select an existing entity (the secret store a
+	// mapping goes into); otherwise nothing is created.
+	Requires *Selector
+	// Unless, when set and matching an existing entity, means the entity's
+	// purpose is already served elsewhere: nothing is created.
+	Unless *Selector
+	// Required makes a missing Requires an error, as the vendor does for
+	// required secret label mappings, unless IgnoreRequiredSecretMapping.
+	Required bool
 }
 
 // Op is one operation of a part.

@@ -182,6 +182,19 @@ func (r *Run) createEntities(res *Result) error {
 		if exists[k] {
 			continue
 		}
+		if u := rule.Create.Unless; u != nil && r.anyMatch(u) {
+			continue
+		}
+		if req := rule.Create.Requires; req != nil && !r.anyMatch(req) {
+			msg := fmt.Sprintf("rule %s: %s %s cannot be created: the tree has no %s %s to hold it", rule.ID,
+				rule.Create.Entity.Type, rule.Create.Entity.ID, strings.Join(req.Services, "/"), describeMatcher(req.EntityID))
+			if rule.Create.Required && !r.opts.IgnoreRequiredSecretMapping {
+				return &Error{Code: CodeInput, Pos: rule.Pos, RuleID: rule.ID, Msg: msg[len("rule "+rule.ID+": "):] +
+					"; add it (or map the secret label in another global secret store and run with --ignoreRequiredSecretMapping)"}
+			}
+			r.warn("%s", msg)
+			continue
+		}
 		d, err := r.newDocument(rule.Create)
 		if err != nil {
 			return &Error{Code: CodeApply, Pos: rule.Pos, RuleID: rule.ID, Msg: err.Error()}
@@ -198,6 +211,29 @@ func (r *Run) createEntities(res *Result) error {
 		res.Events = append(res.Events, Event{RuleID: rule.ID, Step: rule.Step, File: d.Path, Op: "create"})
 	}
 	return nil
+}
+
+// anyMatch reports whether some document of the tree is selected.
+func (r *Run) anyMatch(s *Selector) bool {
+	for _, d := range r.tree.Docs {
+		if s.Match(d.Entity) {
+			return true
+		}
+	}
+	return false
+}
+
+func describeMatcher(m *Matcher) string {
+	if m == nil {
+		return "entity"
+	}
+	if m.Is != nil {
+		return *m.Is
+	}
+	if m.In != nil {
+		return strings.Join(m.In, " or ")
+	}
+	return "entity"
 }
 
 // newDocument builds a new entity's document, its metadata in the order the

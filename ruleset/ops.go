@@ -275,7 +275,7 @@ func (l *loader) literal(n *yaml.Node) *engine.Value {
 }
 
 func (l *loader) create(n *yaml.Node) *engine.Create {
-	fs := l.fields(n, "create", "service", "scope", "realm", "entityId", "pathParams", "file", "metadata", "data")
+	fs := l.fields(n, "create", "service", "scope", "realm", "entityId", "pathParams", "file", "metadata", "data", "requires", "unless", "required")
 	if fs == nil {
 		return nil
 	}
@@ -315,6 +315,18 @@ func (l *loader) create(n *yaml.Node) *engine.Create {
 	}
 	if v := fs["file"]; v != nil {
 		c.File = l.str(v, "file")
+	}
+	if v := fs["requires"]; v != nil {
+		c.Requires = l.selector(v)
+	}
+	if v := fs["unless"]; v != nil {
+		c.Unless = l.selector(v)
+	}
+	if v := fs["required"]; v != nil {
+		c.Required = l.boolean(v, "required")
+		if c.Requires == nil {
+			l.errorf(v, "required needs requires: the entity that must exist")
+		}
 	}
 	if v := fs["metadata"]; v != nil {
 		c.Metadata = l.literal(v)

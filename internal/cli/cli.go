@@ -207,7 +207,8 @@ func readOptions(cmd *ucli.Command) (*options, error) {
 	o.render = engine.RenderOptions{Jobs: int(cmd.Int("jobs")), PrettyArrays: cmd.Bool("prettyArrays"), KeepFormat: cmd.Bool("keep-format")}
 	o.engine = engine.Options{
 		Jobs: int(cmd.Int("jobs")), From: o.fromText, IgnoreNoRuleTracking: cmd.Bool("ignoreNoRuleTracking"),
-		AmsterVersion: cmd.String("amsterVersion"), BaseDN: cmd.String("baseDn"),
+		IgnoreRequiredSecretMapping: cmd.Bool("ignoreRequiredSecretMapping"),
+		AmsterVersion:               cmd.String("amsterVersion"), BaseDN: cmd.String("baseDn"),
 	}
 	return o, nil
 }
