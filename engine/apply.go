@@ -52,6 +52,9 @@ type Result struct {
 	// NotImplemented lists rules that named a transform whose effect is not
 	// public: the vendor's change was not made.
 	NotImplemented []string
+	// KeptPlaceholders lists values holding placeholders that an operation
+	// would have overwritten and did not.
+	KeptPlaceholders []string
 	Warnings       []string
 	// StartVersion and EndVersion are the tracked configurationVersion
 	// before and after ("" when unknown).
@@ -79,8 +82,9 @@ type Run struct {
 	startVersion Version
 	endVersion   Version
 
-	mu        sync.Mutex
-	matched   []bool
+	mu               sync.Mutex
+	keptPlaceholders []string
+	matched          []bool
 	notImpl   map[string]bool
 	warnings  []string
 	createdAt map[*Document]int // first rule a created document sees
@@ -308,6 +312,8 @@ func (r *Run) finish(res *Result) {
 		res.NotImplemented[i] = fmt.Sprintf("rule %s: transform %s is not implemented (%s); the vendor's change was not made", id, name, transforms[name].NotImplemented)
 	}
 	res.Warnings = append(append(res.Warnings, r.tree.Warnings...), r.warnings...)
+	res.KeptPlaceholders = r.keptPlaceholders
+	sort.Strings(res.KeptPlaceholders)
 	res.StartVersion, res.EndVersion = r.versionText(r.startVersion), r.versionText(r.endVersion)
 	kept := r.tree.Docs[:0]
 	for _, d := range r.tree.Docs {

@@ -71,6 +71,10 @@ type Assign struct {
 type AssignOp struct {
 	Kind  string // "add", "set" or "replace"
 	Items []Assign
+	// ReplacePlaceholder lets the operation overwrite a value that holds a
+	// property expression (&{…}) or a $inline / $base64:encode / $string …
+	// wrapper; without it such a value is kept and reported.
+	ReplacePlaceholder bool
 }
 
 func (o *AssignOp) Name() string { return o.Kind }
@@ -96,6 +100,10 @@ func (o *AssignOp) apply(c *opContext) error {
 			continue
 		}
 		if old != nil && Equal(old, v) && old.Kind == v.Kind {
+			continue
+		}
+		if old != nil && !o.ReplacePlaceholder && IsPlaceholder(old) {
+			c.keepPlaceholder(c.full(it.Path), old)
 			continue
 		}
 		c.doc.touch()
@@ -193,6 +201,8 @@ type EntriesOp struct {
 	Pairs []EntryPair // for remove-entries only Key is set; for rename, Value is the new key
 	// When guards replace-entries; it sees the entry's current value as `old`.
 	When *Expr
+	// ReplacePlaceholder lets replace-entries overwrite a value holding &{…}.
+	ReplacePlaceholder bool
 }
 
 func (o *EntriesOp) Name() string { return o.Kind }
@@ -238,6 +248,10 @@ func (o *EntriesOp) apply(c *opContext) error {
 			old := arr.Items[i]
 			_, oldVal, _ := strings.Cut(old.Text, "=")
 			if oldVal == pair.Value {
+				continue
+			}
+			if !o.ReplacePlaceholder && strings.Contains(oldVal, "&{") {
+				c.keepPlaceholder(append(ptr, fmt.Sprint(i)), old)
 				continue
 			}
 			if o.When != nil {
@@ -349,6 +363,46 @@ func (o *SetEntityIDOp) apply(c *opContext) error {
 		c.doc.Path = dir + SanitizeName(o.ID) + ".json"
 	}
 	return nil
+}
+
+// placeholderKeys are the wrapper objects of AM's property value
+// substitution: {"$bool": "&{…}"}, {"$inline": "file"} and the like.
+var placeholderKeys = []string{"$string", "$bool", "$int", "$number", "$list", "$array", "$object", "$inline", "$base64:encode", "$base64:decode", "$location"}
+
+// IsPlaceholder reports whether a value is resolved by AM at start-up from
+// the environment or a file: a string holding &{…}, or a one-key wrapper
+// object. Rules must not overwrite such a value by accident: the vendor
+// tool once replaced an inline serverconfig.xml reference that way.
+func IsPlaceholder(v *Value) bool {
+	switch v.Kind {
+	case String:
+		return strings.Contains(v.Text, "&{")
+	case Object:
+		if len(v.Members) == 1 {
+			for _, k := range placeholderKeys {
+				if v.Members[0].Key == k {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// keepPlaceholder reports a placeholder an operation left in place.
+func (c *opContext) keepPlaceholder(ptr Pointer, old *Value) {
+	c.run.mu.Lock()
+	c.run.keptPlaceholders = append(c.run.keptPlaceholders, fmt.Sprintf("rule %s: %s at %s holds a placeholder (%s): kept; write replace-placeholder: true in the rule to replace it",
+		c.rule.ID, c.doc.Path, ptr, briefValue(old)))
+	c.run.mu.Unlock()
+}
+
+func briefValue(v *Value) string {
+	s := strings.Join(strings.Fields(string(AppendJSON(nil, v, PrintOptions{}))), " ")
+	if len(s) > 60 {
+		s = s[:57] + "…"
+	}
+	return s
 }
 
 // guarded applies an operation only when its own condition holds.

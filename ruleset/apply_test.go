@@ -418,3 +418,34 @@ func TestLoadErrors(t *testing.T) {
 		})
 	}
 }
+
+// A value AM resolves at start-up (&{…}, or a $inline / $string … wrapper) is
+// never overwritten by accident: it is kept and reported, unless the rule
+// says replace-placeholder.
+func TestPlaceholdersKept(t *testing.T) {
+	data := `{"a": "&{am.x|1}", "b": {"$inline": "serverconfig.xml"}, "c": "plain", "d": "&{am.d}", "s": ["k=&{am.k}", "j=1"]}`
+	rules := `
+  - id: P
+    select: {service: OAuth2Provider}
+    do:
+      - replace: {a: "x", b: "y", c: "z"}
+      - set: {d: "new"}
+        replace-placeholder: true
+      - replace-entries: {s: {k: "2", j: "2"}}`
+	got, res, err := runRules(t, map[string]string{oauthPath: fbcDoc("OAuth2Provider", "default", "/", data)}, rules, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{ "a" : "&{am.x|1}", "b" : { "$inline" : "serverconfig.xml" }, "c" : "z", "d" : "new", "s" : [ "k=&{am.k}", "j=2" ] }`
+	if diff := cmp.Diff(want, dataOf(t, got[oauthPath])); diff != "" {
+		t.Errorf("data (-want +got):\n%s", diff)
+	}
+	wantKept := []string{
+		`rule P: realm/root/oauth2provider/1.0/organizationconfig/default.json at /data/a holds a placeholder ("&{am.x|1}"): kept; write replace-placeholder: true in the rule to replace it`,
+		`rule P: realm/root/oauth2provider/1.0/organizationconfig/default.json at /data/b holds a placeholder ({ "$inline" : "serverconfig.xml" }): kept; write replace-placeholder: true in the rule to replace it`,
+		`rule P: realm/root/oauth2provider/1.0/organizationconfig/default.json at /data/s/0 holds a placeholder ("k=&{am.k}"): kept; write replace-placeholder: true in the rule to replace it`,
+	}
+	if diff := cmp.Diff(wantKept, res.KeptPlaceholders); diff != "" {
+		t.Errorf("kept (-want +got):\n%s", diff)
+	}
+}

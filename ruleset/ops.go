@@ -33,6 +33,7 @@ func (l *loader) op(n *yaml.Node) []engine.Op {
 	}
 	var name string
 	var body, when, args *yaml.Node
+	var replacePH bool
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		switch {
@@ -40,6 +41,8 @@ func (l *loader) op(n *yaml.Node) []engine.Op {
 			when = v
 		case k.Value == "args":
 			args = v
+		case k.Value == "replace-placeholder":
+			replacePH = l.boolean(v, "replace-placeholder")
 		case slices.Contains(opNames, k.Value):
 			if name != "" {
 				l.errorf(k, "one operation per list item: %q and %q are in the same item; start a new `- ` item", name, k.Value)
@@ -63,6 +66,20 @@ func (l *loader) op(n *yaml.Node) []engine.Op {
 		cond = l.expr(when, true)
 	}
 	ops := l.opBody(name, body, args, cond)
+	if replacePH {
+		allowed := false
+		for _, op := range ops {
+			switch op := op.(type) {
+			case *engine.AssignOp:
+				op.ReplacePlaceholder, allowed = true, true
+			case *engine.EntriesOp:
+				op.ReplacePlaceholder, allowed = true, op.Kind == "replace-entries"
+			}
+		}
+		if !allowed {
+			l.errorf(n, "replace-placeholder belongs to set, replace and replace-entries")
+		}
+	}
 	if cond != nil && name != "replace-entries" {
 		for i, op := range ops {
 			ops[i] = engine.Guard(cond, op)

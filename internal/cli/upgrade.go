@@ -107,6 +107,12 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 			lg.logOnly("warning: %s", w)
 		}
 	}
+	for _, w := range res.KeptPlaceholders {
+		lg.warnf(c.Stderr, "%s", w)
+	}
+	if o.strict && len(res.KeptPlaceholders) > 0 {
+		return 0, &engine.Error{Code: engine.CodeApply, Msg: fmt.Sprintf("--strict: %d placeholders would have been overwritten (listed above)", len(res.KeptPlaceholders))}
+	}
 	if o.strict && len(res.Unmatched) > 0 {
 		var ids []string
 		for _, r := range res.Unmatched {
