@@ -142,7 +142,8 @@ func upgradeFlags() []ucli.Flag {
 		&ucli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "parallel workers (default: one per CPU)"},
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print errors only"},
 		&ucli.BoolFlag{Name: "keep-format", Usage: "copy files no rule changed byte for byte instead of re-printing them"},
-		&ucli.BoolFlag{Name: "strict", Usage: "a rule that applies to no document is an error"},
+		&ucli.BoolFlag{Name: "strict", Usage: "a rule that applies to no document, or a placeholder a rule would overwrite, is an error"},
+		&ucli.BoolFlag{Name: "show-secrets", Usage: "show passwords and secrets in diffs, logs and reports (masked by default)"},
 	}
 }
 
@@ -162,6 +163,7 @@ type options struct {
 	report, log   string
 	verbose       bool
 	quiet, strict bool
+	showSecrets   bool
 	render        engine.RenderOptions
 	engine        engine.Options
 }
@@ -172,7 +174,7 @@ func readOptions(cmd *ucli.Command) (*options, error) {
 		fromText: cmd.String("from"), groups: cmd.StringSlice("with"), only: cmd.StringSlice("only"),
 		dryRun: cmd.Bool("dry-run"), diff: cmd.Bool("diff"), check: cmd.Bool("check"),
 		report: cmd.String("report"), log: cmd.String("log-output"), verbose: cmd.Bool("verbose"),
-		quiet: cmd.Bool("quiet"), strict: cmd.Bool("strict"), cleanSet: cmd.IsSet("clean"),
+		quiet: cmd.Bool("quiet"), strict: cmd.Bool("strict"), cleanSet: cmd.IsSet("clean"), showSecrets: cmd.Bool("show-secrets"),
 	}
 	if o.in == "" {
 		return nil, &usageError{"missing --inputConfig (-i): the tree to upgrade"}

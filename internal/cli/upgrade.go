@@ -120,8 +120,9 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		}
 		return 0, &engine.Error{Code: engine.CodeApply, Msg: fmt.Sprintf("--strict: %d rules applied to no document: %s", len(ids), strings.Join(ids, ", "))}
 	}
+	mk := masker{show: o.showSecrets}
 	for _, e := range res.Events {
-		line := formatEvent(e)
+		line := formatEvent(e, mk)
 		if o.verbose {
 			lg.printf("%s", line)
 		} else {
@@ -129,13 +130,13 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		}
 	}
 	if o.report != "" {
-		if err := writeReport(o.report, res, rendered); err != nil {
+		if err := writeReport(o.report, res, rendered, mk); err != nil {
 			return 0, err
 		}
 	}
 	switch {
 	case o.diff:
-		printDiff(c.Stdout, res, rendered)
+		printDiff(c.Stdout, res, rendered, mk)
 	case o.check, o.dryRun:
 	default:
 		lg.printf("Writing configuration to new location at %s…", o.out)
@@ -183,24 +184,24 @@ func (l *logger) logOnly(format string, args ...any) {
 	}
 }
 
-func formatEvent(e engine.Event) string {
+func formatEvent(e engine.Event, mk masker) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s %s", e.RuleID, e.Op, e.File)
 	if e.Pointer != "" {
 		fmt.Fprintf(&b, " %s", e.Pointer)
 	}
 	if e.Old != nil || e.New != nil {
-		fmt.Fprintf(&b, ": %s → %s", brief(e.Old), brief(e.New))
+		fmt.Fprintf(&b, ": %s → %s", brief(mk, e.Pointer, e.Old), brief(mk, e.Pointer, e.New))
 	}
 	return b.String()
 }
 
-// brief prints a value on one line, shortened.
-func brief(v *engine.Value) string {
+// brief prints a value on one line, masked and shortened.
+func brief(mk masker, ptr string, v *engine.Value) string {
 	if v == nil {
 		return "(none)"
 	}
-	s := strings.Join(strings.Fields(string(engine.AppendJSON(nil, v, engine.PrintOptions{}))), " ")
+	s := strings.Join(strings.Fields(mk.value(ptr, v)), " ")
 	if len(s) > 80 {
 		s = s[:77] + "…"
 	}
@@ -233,7 +234,7 @@ func summary(res *engine.Result, out *engine.Output, o *options) string {
 }
 
 // printDiff writes a unified diff of every file that would change.
-func printDiff(w io.Writer, res *engine.Result, out *engine.Output) {
+func printDiff(w io.Writer, res *engine.Result, out *engine.Output, mk masker) {
 	raw := map[string][]byte{}
 	for _, d := range res.Tree.Docs {
 		raw[d.Path] = d.Raw
@@ -242,10 +243,10 @@ func printDiff(w io.Writer, res *engine.Result, out *engine.Output) {
 		if out.Unchanged[i] {
 			continue
 		}
-		w.Write(diff.Diff("a/"+f.Path, raw[f.Path], "b/"+f.Path, f.Data))
+		io.WriteString(w, mk.text(string(diff.Diff("a/"+f.Path, raw[f.Path], "b/"+f.Path, f.Data))))
 	}
 	for _, p := range res.Deleted {
-		w.Write(diff.Diff("a/"+p, res.DeletedRaw[p], "/dev/null", nil))
+		io.WriteString(w, mk.text(string(diff.Diff("a/"+p, res.DeletedRaw[p], "/dev/null", nil))))
 	}
 }
 
@@ -273,7 +274,7 @@ type reportEvent struct {
 	New     json.RawMessage `json:"new,omitempty"`
 }
 
-func writeReport(path string, res *engine.Result, out *engine.Output) error {
+func writeReport(path string, res *engine.Result, out *engine.Output, mk masker) error {
 	r := report{StartVersion: res.StartVersion, EndVersion: res.EndVersion, Recorded: nonNil(res.Recorded),
 		Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Warnings: nonNil(res.Warnings), Changes: []reportEvent{}}
 	for _, s := range res.Chain.Steps {
@@ -289,14 +290,14 @@ func writeReport(path string, res *engine.Result, out *engine.Output) error {
 		r.Unmatched = append(r.Unmatched, u.ID)
 	}
 	r.Unmatched = nonNil(r.Unmatched)
-	raw := func(v *engine.Value) json.RawMessage {
+	raw := func(ptr string, v *engine.Value) json.RawMessage {
 		if v == nil {
 			return nil
 		}
-		return json.RawMessage(strings.TrimSpace(string(engine.AppendJSON(nil, v, engine.PrintOptions{}))))
+		return json.RawMessage(mk.value(ptr, v))
 	}
 	for _, e := range res.Events {
-		r.Changes = append(r.Changes, reportEvent{Rule: e.RuleID, Step: e.Step, File: e.File, Pointer: e.Pointer, Op: e.Op, Old: raw(e.Old), New: raw(e.New)})
+		r.Changes = append(r.Changes, reportEvent{Rule: e.RuleID, Step: e.Step, File: e.File, Pointer: e.Pointer, Op: e.Op, Old: raw(e.Pointer, e.Old), New: raw(e.Pointer, e.New)})
 	}
 	sort.Strings(r.Changed)
 	b, err := json.MarshalIndent(r, "", "  ")

@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"testing"
+
+	"github.com/amupgrade/amupgrade/engine"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestMaskText(t *testing.T) {
+	in := `-    "storePassword" : "storepass",
++    "storePassword" : "changed",
+     "bindPassword" : "&{am.stores.password}",
+     "clientSecret" : "",
+     "userName" : "am",
+     "keyEntryPassword" : "a\"b",`
+	want := `-    "storePassword" : "********",
++    "storePassword" : "********",
+     "bindPassword" : "&{am.stores.password}",
+     "clientSecret" : "",
+     "userName" : "am",
+     "keyEntryPassword" : "********",`
+	if diff := cmp.Diff(want, masker{}.text(in)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if got := (masker{show: true}).text(in); got != in {
+		t.Errorf("--show-secrets changed the text:\n%s", got)
+	}
+}
+
+func TestMaskValue(t *testing.T) {
+	tests := []struct {
+		ptr  string
+		v    *engine.Value
+		want string
+	}{
+		{"/data/clientSecret", engine.NewString("s3cret"), `"********"`},
+		{"/data/clientSecret", engine.NewString("&{x}"), `"&{x}"`},
+		{"/data/name", engine.NewString("s3cret"), `"s3cret"`},
+		{"/data/creds", &engine.Value{Kind: engine.Object, Members: []engine.Member{{Key: "userPassword", Value: engine.NewString("pw")}}}, "{\n  \"userPassword\" : \"********\"\n}"},
+	}
+	for _, tt := range tests {
+		if got := (masker{}).value(tt.ptr, tt.v); got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.ptr, got, tt.want)
+		}
+	}
+}
