@@ -1,6 +1,9 @@
 package ruleset_test
 
 import (
+	"io/fs"
+
+	"github.com/amupgrade/amupgrade/rules"
 	"testing"
 
 	"github.com/amupgrade/amupgrade/engine"
@@ -67,5 +70,32 @@ func TestPlanAmsterChains(t *testing.T) {
 	fbc, err := set.Plan(engine.FBC, engine.MustVersion("7.0.0"), engine.MustVersion("8.1.0"))
 	if err != nil || len(fbc) != 1 || fbc[0].Name != "fbc/latest" {
 		t.Errorf("fbc plan: %v %v", names(fbc), err)
+	}
+}
+
+// The header read at start-up says the same as the whole file.
+func TestBundledHeaders(t *testing.T) {
+	names, _ := fs.Glob(rules.FS, "*/*.yaml")
+	for _, n := range names {
+		src, _ := fs.ReadFile(rules.FS, n)
+		head, err := ruleset.ParseHeader(n, src)
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		full, err := ruleset.Parse(n, src)
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		type header struct {
+			Mode             engine.Mode
+			From, To         string
+			Aliases, Include []string
+		}
+		h := func(f *ruleset.File) header {
+			return header{f.Mode, f.From.String(), f.To.String(), f.Aliases, f.Include}
+		}
+		if diff := cmp.Diff(h(full), h(head)); diff != "" {
+			t.Errorf("%s header (-full +head):\n%s", n, diff)
+		}
 	}
 }

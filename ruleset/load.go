@@ -1,10 +1,12 @@
 package ruleset
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/amupgrade/amupgrade/engine"
 	"go.yaml.in/yaml/v3"
@@ -22,6 +24,11 @@ type File struct {
 	// ConfigVersions maps AM releases to configuration versions (FBC).
 	ConfigVersions map[string]string
 	Rules          []*Rule
+
+	// A bundled file is indexed by its header and parsed on first use.
+	src     []byte
+	once    sync.Once
+	loadErr error
 }
 
 // Rule is a compiled rule with what the planner needs to filter it.
@@ -43,6 +50,17 @@ func Parse(path string, src []byte) (*File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// ParseHeader reads the fields of a rule file that come before its rules
+// (from, to, mode, aliases, include…), without parsing or compiling the
+// rules themselves.
+func ParseHeader(path string, src []byte) (*File, error) {
+	head := src
+	if i := bytes.Index(src, []byte("\nrules:")); i >= 0 {
+		head = append(src[:i:i], []byte("\nrules: []\n")...)
+	}
+	return Parse(path, head)
 }
 
 type loader struct {

@@ -24,8 +24,10 @@ func Bundled() (*Set, error) {
 	return LoadFS(rules.FS, "rules/")
 }
 
-// LoadFS loads every <mode>/<name>.yaml of fsys; prefix is shown in messages
-// before each file's path.
+// LoadFS indexes every <mode>/<name>.yaml of fsys; prefix is shown in
+// messages before each file's path. Only each file's header (the fields
+// before rules:) is read here; its rules are parsed and compiled when a run
+// uses the file, so a run pays for the steps it needs only.
 func LoadFS(fsys fs.FS, prefix string) (*Set, error) {
 	s := &Set{}
 	var all engine.Errors
@@ -36,12 +38,13 @@ func LoadFS(fsys fs.FS, prefix string) (*Set, error) {
 			if err != nil {
 				return nil, err
 			}
-			f, err := Parse(prefix+name, src)
+			f, err := ParseHeader(prefix+name, src)
 			if err != nil {
 				all = append(all, errorsOf(err)...)
 				continue
 			}
 			f.Name = strings.TrimSuffix(name, ".yaml")
+			f.src = src
 			if string(f.Mode) != mode {
 				all = append(all, &engine.Error{Code: engine.CodeRule, Pos: engine.Pos{File: prefix + name}, Msg: fmt.Sprintf("mode %s in the %s folder", f.Mode, mode)})
 			}
@@ -52,6 +55,23 @@ func LoadFS(fsys fs.FS, prefix string) (*Set, error) {
 		return nil, err
 	}
 	return s, s.checkIncludes()
+}
+
+// load parses a file's rules if that has not been done yet.
+func (f *File) load() error {
+	f.once.Do(func() {
+		if f.src == nil {
+			return
+		}
+		full, err := Parse(f.Path, f.src)
+		if err != nil {
+			f.loadErr = err
+			return
+		}
+		f.Rules = full.Rules
+		f.ConfigVersions = full.ConfigVersions
+	})
+	return f.loadErr
 }
 
 func errorsOf(err error) engine.Errors {
@@ -66,8 +86,17 @@ func errorsOf(err error) engine.Errors {
 	return engine.Errors{{Code: engine.CodeRule, Msg: err.Error()}}
 }
 
-// Files returns the set's files, by mode and name.
+// Files returns the set's files, by mode and name, with their rules.
 func (s *Set) Files() []*File {
+	for _, f := range s.files {
+		if err := f.load(); err != nil {
+			panic(fmt.Sprintf("bundled rule file %s: %v", f.Path, err))
+		}
+	}
+	return s.sortedFiles()
+}
+
+func (s *Set) sortedFiles() []*File {
 	out := append([]*File(nil), s.files...)
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -141,7 +170,7 @@ func (s *Set) Resolve(arg string, mode engine.Mode) ([]*File, error) {
 		return []*File{f}, nil
 	}
 	var names []string
-	for _, f := range s.Files() {
+	for _, f := range s.sortedFiles() {
 		if f.Mode == m {
 			names = append(names, path.Base(f.Name))
 		}
@@ -218,7 +247,7 @@ func (s *Set) Plan(mode engine.Mode, from, to engine.Version) ([]*File, error) {
 	cur := from.Minor()
 	for cur.Less(to.Minor()) {
 		var next *File
-		for _, f := range s.Files() {
+		for _, f := range s.sortedFiles() {
 			if f.Mode != mode || f.Composite() || f.From.Compare(f.To) == 0 || f.From.Minor().Compare(cur) != 0 {
 				continue
 			}
@@ -267,6 +296,9 @@ func (s *Set) Compile(files []*File, cfg Config) (*engine.Chain, error) {
 				}
 			}
 			return nil
+		}
+		if err := f.load(); err != nil {
+			return err
 		}
 		chain.Steps = append(chain.Steps, engine.Step{Name: f.Name, File: f.Path, From: f.From, To: f.To})
 		for k, v := range f.ConfigVersions {
