@@ -55,7 +55,7 @@ type Result struct {
 	// KeptPlaceholders lists values holding placeholders that an operation
 	// would have overwritten and did not.
 	KeptPlaceholders []string
-	Warnings       []string
+	Warnings         []string
 	// StartVersion and EndVersion are the tracked configurationVersion
 	// before and after ("" when unknown).
 	StartVersion, EndVersion string
@@ -85,9 +85,9 @@ type Run struct {
 	mu               sync.Mutex
 	keptPlaceholders []string
 	matched          []bool
-	notImpl   map[string]bool
-	warnings  []string
-	createdAt map[*Document]int // first rule a created document sees
+	notImpl          map[string]bool
+	warnings         []string
+	createdAt        map[*Document]int // first rule a created document sees
 }
 
 // Apply runs the chain over the tree. It changes the documents in memory

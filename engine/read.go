@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -29,7 +30,6 @@ func ReadTree(ctx context.Context, root string, jobs int) (*Tree, error) {
 	}
 	t := &Tree{Root: root, Layout: layout}
 	var paths []string
-	var modes []fs.FileMode
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			rel, _ := filepath.Rel(root, p)
@@ -50,12 +50,7 @@ func ReadTree(ctx context.Context, root string, jobs int) (*Tree, error) {
 			t.Warnings = append(t.Warnings, fmt.Sprintf("%s is not a regular file: left out", rel))
 			return nil
 		}
-		info, err := d.Info()
-		if err != nil {
-			return &Error{Code: CodeInput, File: rel, Msg: "cannot read; check its permissions", Err: unwrapPathError(err)}
-		}
 		paths = append(paths, rel)
-		modes = append(modes, info.Mode().Perm())
 		return nil
 	})
 	if err != nil {
@@ -64,12 +59,12 @@ func ReadTree(ctx context.Context, root string, jobs int) (*Tree, error) {
 	t.Docs = make([]*Document, len(paths))
 	errs := make([]error, len(paths))
 	forEach(ctx, len(paths), jobs, func(i int) {
-		raw, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(paths[i])))
+		raw, mode, err := readFile(filepath.Join(root, filepath.FromSlash(paths[i])))
 		if err != nil {
 			errs[i] = &Error{Code: CodeInput, File: paths[i], Msg: "cannot read; check its permissions", Err: unwrapPathError(err)}
 			return
 		}
-		d := &Document{Path: paths[i], Raw: raw, Mode: modes[i], JSON: layout.IsConfig(paths[i])}
+		d := &Document{Path: paths[i], Raw: raw, Mode: mode, JSON: layout.IsConfig(paths[i])}
 		if d.JSON {
 			d.Entity = scanEntity(raw)
 		}
@@ -90,6 +85,26 @@ func ReadTree(ctx context.Context, root string, jobs int) (*Tree, error) {
 	sort.Slice(t.Docs, func(i, j int) bool { return t.Docs[i].Path < t.Docs[j].Path })
 	t.checkStrays()
 	return t, nil
+}
+
+// readFile reads a file and its permission bits with one open, one fstat
+// and one read: trees have tens of thousands of small files.
+func readFile(p string) ([]byte, fs.FileMode, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	buf := make([]byte, st.Size())
+	n, err := io.ReadFull(f, buf)
+	if err == io.ErrUnexpectedEOF {
+		err = nil // the file shrank while read: keep what is there
+	}
+	return buf[:n], st.Mode().Perm(), err
 }
 
 // checkStrays warns about files of the other layout inside the tree (the
