@@ -239,8 +239,10 @@ func checkFolders(o *options) (inPlace bool, err error) {
 	case strings.HasPrefix(in, out+string(filepath.Separator)):
 		return false, &usageError{fmt.Sprintf("the input folder %s is inside the output folder %s, which would be replaced; choose another output folder", o.in, o.out)}
 	}
+	// --check and --diff write nothing, so what the output holds does not
+	// matter to them (a --dry-run still reports what the real run would).
 	entries, err := os.ReadDir(out)
-	if err == nil && len(entries) > 0 && !o.cleanSet {
+	if err == nil && len(entries) > 0 && !o.cleanSet && !o.check && !o.diff {
 		return false, &usageError{fmt.Sprintf("the output folder %s exists and is not empty; give --clean true to replace its contents, or --clean false to write over it and keep other files", o.out)}
 	}
 	return false, nil

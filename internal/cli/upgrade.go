@@ -76,6 +76,9 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 			return 0, err
 		}
 	}
+	if chain.Mode != "" && chain.Mode != layout.Mode {
+		return 0, modeMismatch(o, layout.Mode)
+	}
 	var names []string
 	for _, s := range chain.Steps {
 		names = append(names, s.File)
@@ -97,8 +100,8 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 	for _, w := range res.Warnings {
 		lg.warnf(c.Stderr, "%s", w)
 	}
-	if n := len(res.NotImplemented); n > 0 && !o.verbose {
-		lg.warnf(c.Stderr, "%d rules call vendor transforms whose effect is not public; their changes were not made (--verbose lists them)", n)
+	if n := countRules(res.NotImplemented); n > 0 && !o.verbose {
+		lg.warnf(c.Stderr, "%s vendor transforms whose effect is not public; their changes were not made (--verbose lists them)", plural(n, "rule")+" call"+map[bool]string{true: "s", false: ""}[n == 1])
 	}
 	for _, w := range res.NotImplemented {
 		if o.verbose {
@@ -129,11 +132,6 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 			lg.logOnly("%s", line)
 		}
 	}
-	if o.report != "" {
-		if err := writeReport(o.report, res, rendered, mk); err != nil {
-			return 0, err
-		}
-	}
 	switch {
 	case o.diff:
 		printDiff(c.Stdout, res, rendered, mk)
@@ -153,11 +151,30 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		}
 		lg.printf("Upgrade Completed, modified configuration saved to %s", o.out)
 	}
+	// After the write, which replaces the output folder: a report inside it
+	// (or inside the tree upgraded in place) would otherwise be lost.
+	if o.report != "" {
+		if err := writeReport(o.report, res, rendered, mk); err != nil {
+			return 0, err
+		}
+	}
 	lg.printf("%s", summary(res, rendered, o))
 	if o.check && rendered.Differ > 0 {
 		return ExitChanges, nil
 	}
 	return ExitOK, nil
+}
+
+// modeMismatch explains which rules fit the tree.
+func modeMismatch(o *options, tree engine.Mode) error {
+	if tree == engine.FBC {
+		return &usageError{fmt.Sprintf("%s is a file-based configuration but the rules are for Amster exports; use FBC rules (fbc/latest, or --to VERSION)", o.in)}
+	}
+	hint := "use Amster rules (for example 7.5.x-to-8.1.x), or --to VERSION"
+	if o.mode == engine.FBC {
+		hint = "leave out --fileBasedMode and " + hint
+	}
+	return &usageError{fmt.Sprintf("%s is an Amster export but the rules are for file-based configuration; %s", o.in, hint)}
 }
 
 type logger struct {
@@ -174,7 +191,9 @@ func (l *logger) printf(format string, args ...any) {
 }
 
 func (l *logger) warnf(w io.Writer, format string, args ...any) {
-	fmt.Fprintf(w, "warning: "+format+"\n", args...)
+	if !l.quiet { // -q: errors only
+		fmt.Fprintf(w, "warning: "+format+"\n", args...)
+	}
 	l.logOnly("warning: "+format, args...)
 }
 
@@ -219,18 +238,35 @@ func summary(res *engine.Result, out *engine.Output, o *options) string {
 	if o.check || o.diff || o.dryRun {
 		verb = "would change"
 	}
-	s := fmt.Sprintf("%d files %s (%d created, %d deleted); %d changes by %d rules", out.Differ, verb,
-		len(res.Created), len(res.Deleted), len(res.Events), len(rules))
+	s := fmt.Sprintf("%s %s (%d created, %d deleted); %s by %s", plural(out.Differ, "file"), verb,
+		len(res.Created), len(res.Deleted), plural(len(res.Events), "change"), plural(len(rules), "rule"))
 	if n := len(res.Recorded); n > 0 {
-		s += fmt.Sprintf("; %d rule ids recorded", n)
+		s += fmt.Sprintf("; %s recorded", plural(n, "rule id"))
 	}
 	if n := len(res.Skipped); n > 0 {
-		s += fmt.Sprintf("; %d rules skipped as already applied", n)
+		s += fmt.Sprintf("; %s skipped as already applied", plural(n, "rule"))
 	}
 	if n := len(res.Unmatched); n > 0 {
-		s += fmt.Sprintf("; %d rules applied to no document", n)
+		s += fmt.Sprintf("; %s applied to no document", plural(n, "rule"))
 	}
 	return s
+}
+
+// countRules counts the distinct rules named in "rule ID: …" messages.
+func countRules(msgs []string) int {
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		id, _, _ := strings.Cut(strings.TrimPrefix(m, "rule "), ":")
+		seen[id] = true
+	}
+	return len(seen)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // printDiff writes a unified diff of every file that would change.
@@ -239,11 +275,21 @@ func printDiff(w io.Writer, res *engine.Result, out *engine.Output, mk masker) {
 	for _, d := range res.Tree.Docs {
 		raw[d.Path] = d.Raw
 	}
+	created := map[string]bool{}
+	for _, p := range res.Created {
+		created[p] = true
+	}
 	for i, f := range out.Files {
 		if out.Unchanged[i] {
 			continue
 		}
-		io.WriteString(w, mk.text(string(diff.Diff("a/"+f.Path, raw[f.Path], "b/"+f.Path, f.Data))))
+		old, oldName := raw[f.Path], "a/"+f.Path
+		if created[f.Path] {
+			// A new file (or a renamed one's new name, whose deletion
+			// follows): from /dev/null, as deleted files go to it.
+			old, oldName = nil, "/dev/null"
+		}
+		io.WriteString(w, mk.text(string(diff.Diff(oldName, old, "b/"+f.Path, f.Data))))
 	}
 	for _, p := range res.Deleted {
 		io.WriteString(w, mk.text(string(diff.Diff("a/"+p, res.DeletedRaw[p], "/dev/null", nil))))
