@@ -353,10 +353,14 @@ func (o *SetEntityIDOp) apply(c *opContext) error {
 		c.data.Set("_id", NewString(o.ID))
 	}
 	e := *c.doc.Entity
+	oldID := e.ID
 	e.ID = o.ID
 	c.doc.Entity = &e
-	if c.run.tree.Layout.Mode == Amster && len(e.PathParams) == 0 {
-		dir := c.doc.Path[:strings.LastIndex(c.doc.Path, "/")+1]
+	// An Amster file named after its entity id follows the new id; one named
+	// after a path parameter (ScriptingEngineConfiguration/<context>.json)
+	// keeps its name.
+	dir, base := c.doc.Path[:strings.LastIndex(c.doc.Path, "/")+1], c.doc.Path[strings.LastIndex(c.doc.Path, "/")+1:]
+	if c.run.tree.Layout.Mode == Amster && base == SanitizeName(oldID)+".json" {
 		if c.doc.renamedFrom == "" {
 			c.doc.renamedFrom = c.doc.Path
 		}

@@ -3,7 +3,7 @@ package engine
 // The vendor's named Java transforms whose effect is not public. Rule files
 // name them where the vendor's rules call them, so that coverage is visible
 // and every run reports the change it could not make; each is listed in
-// docs/rules-coverage-*.md.
+// docs/rules-coverage.md.
 func init() {
 	notPublic := "the vendor's code for it is not public and no before/after pair shows its effect"
 	for name, why := range map[string]string{

@@ -308,6 +308,16 @@ func (l *loader) yamlError(err error) {
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		var line int
 		fmt.Sscan(m[1], &line)
+		// For these, go-yaml gives the 0-based line of the construct that is
+		// not closed (a flow [ or {, a block) or of the tab's context: one
+		// more is the line a reader looks for.
+		unclosed := strings.HasPrefix(m[2], "did not find expected ',' or")
+		if unclosed || strings.Contains(m[2], "tab character") {
+			line++
+		}
+		if unclosed {
+			m[2] += ": the bracket opened on this line is not closed"
+		}
 		l.errs = append(l.errs, &engine.Error{Code: engine.CodeRule, Pos: engine.Pos{File: l.path, Line: line, Col: 1}, Msg: "YAML syntax: " + m[2]})
 		return
 	}

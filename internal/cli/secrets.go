@@ -10,7 +10,8 @@ import (
 // secretName matches attribute names that hold credentials in AM
 // configuration: userPassword, storePassword, keyEntryPassword, clientSecret,
 // bindPassword, the OAuth2 provider's secrets, pass phrases.
-var secretName = regexp.MustCompile(`(?i)(password|secret|passphrase|pwd$|privatekey|storepass|keypass)`)
+// secretId and the like name a secret label, not a secret, and stay readable.
+var secretName = regexp.MustCompile(`(?i)(password|passphrase|pwd$|privatekey|storepass|keypass|secret$|secretkey|secretvalue)`)
 
 // secretMember finds `"name" : "value"` pairs in printed JSON whose name is
 // secret; the value is replaced.
