@@ -1,0 +1,328 @@
+package ruleset_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/amupgrade/amupgrade/engine"
+	"github.com/amupgrade/amupgrade/ruleset"
+)
+
+// The coverage document and the golden cases of every rule, relative to this
+// package.
+const (
+	coverageDoc = "../docs/rules-coverage.md"
+	ruleCases   = "../testdata/golden/rules"
+)
+
+// Status values of the coverage tables (see docs/rules-coverage.md).
+const (
+	statusImplemented = "implemented"
+	statusPartly      = "partly implemented"
+	statusNot         = "not implemented"
+	statusRecordOnly  = "record only"
+)
+
+var coverageColumns = []string{"source", "vendor rule", "our file", "our rule id", "status", "reason"}
+
+// coverageRow is one row of a coverage table.
+type coverageRow struct {
+	line                                     int
+	source, vendor, file, id, status, reason string
+}
+
+func (r coverageRow) String() string {
+	return fmt.Sprintf("%s:%d (%s)", coverageDoc, r.line, r.vendor)
+}
+
+// readCoverage parses every table of the coverage document whose header is
+// coverageColumns. Cells may hold `\|` for a literal bar; backticks around a
+// file or id are dropped; "—" (or "-", or nothing) means none.
+func readCoverage(t *testing.T) []coverageRow {
+	t.Helper()
+	f, err := os.Open(coverageDoc)
+	if err != nil {
+		t.Fatalf("the coverage table: %v", err)
+	}
+	defer f.Close()
+	var rows []coverageRow
+	inTable, tables := false, 0
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if !strings.HasPrefix(line, "|") {
+			inTable = false
+			continue
+		}
+		cells := splitRow(line)
+		switch {
+		case !inTable && equalFold(cells, coverageColumns):
+			inTable = true
+			tables++
+		case !inTable:
+			// another kind of table
+		case isRule(cells):
+		case len(cells) != len(coverageColumns):
+			t.Errorf("%s:%d: %d cells, want %d (%s)", coverageDoc, n, len(cells), len(coverageColumns), strings.Join(coverageColumns, ", "))
+		default:
+			rows = append(rows, coverageRow{line: n, source: cells[0], vendor: cells[1],
+				file: none(cells[2]), id: none(cells[3]), status: cells[4], reason: cells[5]})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if tables == 0 || len(rows) == 0 {
+		t.Fatalf("%s holds no table with the columns %s", coverageDoc, strings.Join(coverageColumns, " | "))
+	}
+	return rows
+}
+
+func splitRow(line string) []string {
+	line = strings.ReplaceAll(line, `\|`, "\x00")
+	line = strings.TrimSuffix(strings.TrimPrefix(line, "|"), "|")
+	parts := strings.Split(line, "|")
+	for i, p := range parts {
+		parts[i] = strings.ReplaceAll(strings.TrimSpace(p), "\x00", "|")
+	}
+	return parts
+}
+
+func equalFold(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !strings.EqualFold(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// isRule reports whether a row is the |---|---| line under a header.
+func isRule(cells []string) bool {
+	for _, c := range cells {
+		if strings.Trim(c, "-: ") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func none(cell string) string {
+	cell = strings.Trim(cell, "`")
+	if cell == "—" || cell == "-" {
+		return ""
+	}
+	return cell
+}
+
+// ruleKind says what a rule's operations are, for its status.
+type ruleKind int
+
+const (
+	kindImplemented ruleKind = iota // no not-implemented transform
+	kindMixed                       // some operations are not-implemented transforms
+	kindAllNotImpl                  // every operation is a not-implemented transform
+	kindRecordOnly                  // no operation at all: the rule only records its id
+)
+
+func classify(r *ruleset.Rule) ruleKind {
+	if r.Create != nil || len(r.SetVersion) > 0 {
+		return kindImplemented
+	}
+	ops, notImpl := 0, 0
+	for _, p := range r.Parts {
+		for _, op := range p.Ops {
+			ops++
+			if t, ok := unwrapOp(op).(*engine.TransformOp); ok && t.T.NotImplemented != "" {
+				notImpl++
+			}
+		}
+	}
+	switch {
+	case ops == 0:
+		return kindRecordOnly
+	case notImpl == ops:
+		return kindAllNotImpl
+	case notImpl > 0:
+		return kindMixed
+	}
+	return kindImplemented
+}
+
+// unwrapOp returns the operation inside an operation with its own `when`
+// (the engine wraps it in an unexported type with an exported Op field).
+func unwrapOp(op engine.Op) engine.Op {
+	for {
+		v := reflect.ValueOf(op)
+		if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+			return op
+		}
+		f := v.Elem().FieldByName("Op")
+		if !f.IsValid() || !f.CanInterface() {
+			return op
+		}
+		inner, ok := f.Interface().(engine.Op)
+		if !ok || inner == nil {
+			return op
+		}
+		op = inner
+	}
+}
+
+// allowedStatus is the set of statuses a row naming a rule of that kind may
+// have. A mixed rule may have rows of each status, one per part it covers.
+func allowedStatus(k ruleKind) []string {
+	switch k {
+	case kindAllNotImpl:
+		return []string{statusNot}
+	case kindRecordOnly:
+		return []string{statusRecordOnly}
+	case kindMixed:
+		return []string{statusImplemented, statusPartly, statusNot}
+	}
+	return []string{statusImplemented}
+}
+
+// TestCoverageTable checks that docs/rules-coverage.md cannot go stale: every
+// rule id it names exists in the named bundled file, every bundled rule is
+// named, each row's status matches what the rule's operations are, and every
+// rule has its golden case.
+func TestCoverageTable(t *testing.T) {
+	set, err := ruleset.Bundled()
+	if err != nil {
+		t.Fatalf("bundled rules do not load:\n%v", err)
+	}
+	type ruleRef struct {
+		file *ruleset.File
+		rule *ruleset.Rule
+	}
+	byFile := map[string]map[string]ruleRef{} // "rules/<mode>/<name>.yaml" → id → rule
+	var files []*ruleset.File
+	for _, f := range set.Files() {
+		files = append(files, f)
+		m := map[string]ruleRef{}
+		for _, r := range f.Rules {
+			m[r.ID] = ruleRef{f, r}
+		}
+		byFile["rules/"+f.Name+".yaml"] = m
+	}
+
+	rows := readCoverage(t)
+	named := map[string]map[string]bool{}
+	statuses := []string{statusImplemented, statusPartly, statusNot, statusRecordOnly}
+	for _, row := range rows {
+		if !contains(statuses, row.status) {
+			t.Errorf("%s: status %q is none of %s", row, row.status, strings.Join(statuses, ", "))
+		}
+		switch {
+		case row.file == "" && row.id == "":
+			if row.status != statusNot {
+				t.Errorf("%s: a row without a rule must be %q, not %q", row, statusNot, row.status)
+			}
+			if row.reason == "" {
+				t.Errorf("%s: a vendor rule we do not implement needs a reason", row)
+			}
+			continue
+		case row.file == "" || row.id == "":
+			t.Errorf("%s: names a rule id without a file or a file without a rule id (%q, %q)", row, row.file, row.id)
+			continue
+		}
+		rules, ok := byFile[row.file]
+		if !ok {
+			t.Errorf("%s: %s is not a bundled rule file", row, row.file)
+			continue
+		}
+		ref, ok := rules[row.id]
+		if !ok {
+			t.Errorf("%s: %s has no rule %s", row, row.file, row.id)
+			continue
+		}
+		if named[row.file] == nil {
+			named[row.file] = map[string]bool{}
+		}
+		named[row.file][row.id] = true
+		if allowed := allowedStatus(classify(ref.rule)); !contains(allowed, row.status) {
+			t.Errorf("%s: %s %s is %q, want %s", row, row.file, row.id, row.status, strings.Join(quoteAll(allowed), " or "))
+		}
+	}
+
+	for _, f := range files {
+		key := "rules/" + f.Name + ".yaml"
+		for _, r := range f.Rules {
+			if !named[key][r.ID] {
+				t.Errorf("%s: no row of %s names rule %s (%s)", key, coverageDoc, r.ID, r.Title)
+			}
+			if r.Title == "" {
+				t.Errorf("%s: rule %s has no title", key, r.ID)
+			}
+			c := filepath.Join(ruleCases, filepath.FromSlash(f.Name), r.ID+".txtar")
+			if _, err := os.Stat(c); err != nil {
+				t.Errorf("%s: rule %s has no golden case %s", key, r.ID, c)
+			}
+		}
+	}
+}
+
+// TestRuleCasesNameRules checks the other way round: every golden case under
+// testdata/golden/rules belongs to a bundled rule, either as <id>.txtar or as
+// a variant <id>--<what>.txtar.
+func TestRuleCasesNameRules(t *testing.T) {
+	set, err := ruleset.Bundled()
+	if err != nil {
+		t.Fatalf("bundled rules do not load:\n%v", err)
+	}
+	ids := map[string]bool{}
+	for _, f := range set.Files() {
+		for _, r := range f.Rules {
+			ids[f.Name+"/"+r.ID] = true
+		}
+	}
+	var stray []string
+	err = filepath.WalkDir(ruleCases, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".txtar") {
+			return err
+		}
+		rel, _ := filepath.Rel(ruleCases, p)
+		rel = strings.TrimSuffix(filepath.ToSlash(rel), ".txtar")
+		if i := strings.Index(rel, "--"); i >= 0 {
+			rel = rel[:i]
+		}
+		if !ids[rel] {
+			stray = append(stray, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(stray)
+	for _, p := range stray {
+		t.Errorf("%s: no bundled rule of that file has that id", p)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteAll(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
