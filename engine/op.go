@@ -427,3 +427,12 @@ func (g *guarded) apply(c *opContext) error {
 	}
 	return g.Op.apply(c)
 }
+
+// Unwrap returns the operation inside a guard and the guard's condition, or
+// op itself and nil.
+func Unwrap(op Op) (Op, *Expr) {
+	if g, ok := op.(*guarded); ok {
+		return g.Op, g.When
+	}
+	return op, nil
+}

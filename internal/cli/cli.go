@@ -100,6 +100,7 @@ func (c *CLI) command(code *int) *ucli.Command {
 		Flags: upgradeFlags(),
 		Commands: []*ucli.Command{
 			c.testCommand(code),
+			c.rulesCommand(code),
 		},
 		Action: func(ctx context.Context, cmd *ucli.Command) error {
 			if cmd.Bool("version") {
