@@ -101,6 +101,13 @@ func (c *CLI) command(code *int) *ucli.Command {
 		Commands: []*ucli.Command{
 			c.testCommand(code),
 			c.rulesCommand(code),
+			c.manCommand(),
+		},
+		// `amupgrade completion bash|zsh|fish|pwsh` prints a completion script.
+		EnableShellCompletion: true,
+		ConfigureShellCompletionCommand: func(cmd *ucli.Command) {
+			cmd.Hidden = false
+			cmd.Usage = "print a shell completion script: bash, zsh, fish or pwsh"
 		},
 		Action: func(ctx context.Context, cmd *ucli.Command) error {
 			if cmd.Bool("version") {
