@@ -29,6 +29,10 @@ type Document struct {
 	JSON bool
 	// Entity is nil for non-JSON files and JSON files without metadata.
 	Entity *Entity
+	// Link is set for a symbolic link (whose target stays inside the tree):
+	// the target, as read. A link is never followed; Raw is nil and it is
+	// written back as the same link.
+	Link string
 
 	root     *Value // the parsed document, on first need
 	original *Value // a copy of data before the first change, on first need

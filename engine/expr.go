@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 )
@@ -16,6 +17,15 @@ import (
 // ExprMemoryBudget bounds what one evaluation may allocate, so that a rule
 // that builds huge lists is stopped with an error instead of exhausting memory.
 const ExprMemoryBudget = 1_000_000
+
+// ExprWorkBudget bounds the work of one evaluation: every turn of a loop
+// (all, any, filter, map, count, …) costs one unit, and every call of has,
+// value, keys, contains, … costs one unit plus the size of what it reads.
+// The memory budget alone does not stop loops over lists the expression did
+// not build itself (all(keys("/"), {all(keys("/"), {…})}) on a large
+// document), which would otherwise run for hours. A million units take a
+// tenth of a second or so; the bundled rules use a few hundred per document.
+const ExprWorkBudget = 1_000_000
 
 // exprEnv is what conditions and computed values can read. The field tags
 // are the names rule authors write.
@@ -30,6 +40,9 @@ type exprEnv struct {
 	Keys          func(string) []string     `expr:"keys"`
 	IsInt         func(any) bool            `expr:"isInt"`
 	VersionBefore func(string) bool         `expr:"versionBefore"`
+	// Tick is called by every turn of a loop (see loopTicker); rule authors
+	// do not write it.
+	Tick func() bool `expr:"__tick"`
 
 	Old          any               `expr:"old"`
 	EntityType   string            `expr:"entityType"`
@@ -65,7 +78,7 @@ func (e *ExprError) Error() string { return e.Msg }
 // computed value. Unknown names are errors here, not false at run time, and
 // the clock is out of reach so that output depends on input alone.
 func CompileExpr(src string, cond bool) (*Expr, error) {
-	opts := []expr.Option{expr.Env(exprEnv{}), expr.DisableBuiltin("now"), expr.MaxNodes(10_000)}
+	opts := []expr.Option{expr.Env(exprEnv{}), expr.DisableBuiltin("now"), expr.MaxNodes(10_000), expr.Patch(loopTicker{})}
 	if cond {
 		opts = append(opts, expr.AsBool())
 	}
@@ -79,6 +92,57 @@ func CompileExpr(src string, cond bool) (*Expr, error) {
 		return nil, &ExprError{Line: 1, Column: 1, Msg: err.Error()}
 	}
 	return &Expr{Source: src, program: prog}, nil
+}
+
+// loopTicker makes the body of every predicate (the {…} of all, any, map,
+// filter, count, reduce, …) call __tick first, so that each turn of a loop
+// is charged to the work budget. The body's value and type are unchanged: a
+// sequence has the value of its last expression.
+type loopTicker struct{}
+
+func (loopTicker) Visit(node *ast.Node) {
+	p, ok := (*node).(*ast.PredicateNode)
+	if !ok {
+		return
+	}
+	if seq, ok := p.Node.(*ast.SequenceNode); ok && len(seq.Nodes) > 0 && isTick(seq.Nodes[0]) {
+		return // already patched
+	}
+	callee := &ast.IdentifierNode{Value: "__tick"}
+	callee.SetLocation(p.Location())
+	tick := &ast.CallNode{Callee: callee}
+	tick.SetLocation(p.Location())
+	seq := &ast.SequenceNode{Nodes: []ast.Node{tick, p.Node}}
+	seq.SetLocation(p.Node.Location())
+	p.Node = seq
+}
+
+func isTick(n ast.Node) bool {
+	c, ok := n.(*ast.CallNode)
+	if !ok {
+		return false
+	}
+	id, ok := c.Callee.(*ast.IdentifierNode)
+	return ok && id.Value == "__tick"
+}
+
+// errWorkBudget stops an evaluation that has used up ExprWorkBudget.
+var errWorkBudget = fmt.Errorf("work budget exceeded: the expression loops over or reads more than %d values; make it do less (a loop inside a loop over a whole document is the usual cause)", ExprWorkBudget)
+
+// valueCost is what reading v costs against the work budget: one unit per
+// value, and one per 64 bytes of text.
+func valueCost(v *Value) int {
+	if v == nil {
+		return 1
+	}
+	n := 1 + len(v.Text)/64
+	for _, it := range v.Items {
+		n += valueCost(it)
+	}
+	for _, m := range v.Members {
+		n += 1 + len(m.Key)/64 + valueCost(m.Value)
+	}
+	return n
 }
 
 var vmPool = sync.Pool{New: func() any { return &vm.VM{} }}
@@ -97,20 +161,42 @@ func (c *opContext) env() *exprEnv {
 		EntityType: e.Type, EntityID: e.ID, Realm: e.Realm, SunServiceID: e.SunServiceID,
 		Global: e.Global, PathParams: e.PathParams, File: c.doc.Path, Version: c.run.versionText(c.version),
 	}
+	// work is what this evaluation has used of ExprWorkBudget.
+	work := 0
+	charge := func(n int) {
+		work += n
+		if work > ExprWorkBudget {
+			panic(exprPanic{errWorkBudget})
+		}
+	}
+	env.Tick = func() bool { charge(1); return true }
 	lookup := func(p string) *Value {
 		v, _, _, err := c.resolve(p)
 		if err != nil {
 			panic(exprPanic{err})
 		}
+		charge(1)
 		return v
 	}
+	// size charges what a function scans or returns of v: its items or
+	// members, and its text.
+	size := func(v *Value) {
+		if v != nil {
+			charge(len(v.Items) + len(v.Members) + len(v.Text)/64)
+		}
+	}
 	env.Has = func(p string) bool { return lookup(p) != nil }
-	env.Value = func(p string) any { return lookup(p).Interface() }
+	env.Value = func(p string) any {
+		v := lookup(p)
+		charge(valueCost(v))
+		return v.Interface()
+	}
 	env.Original = func(p string) any {
 		v, err := c.resolveOriginal(p)
 		if err != nil {
 			panic(exprPanic{err})
 		}
+		charge(valueCost(v))
 		return v.Interface()
 	}
 	env.Contains = func(p string, x any) bool {
@@ -118,6 +204,7 @@ func (c *opContext) env() *exprEnv {
 		if v == nil {
 			return false
 		}
+		size(v)
 		switch v.Kind {
 		case Array:
 			want, err := FromInterface(x)
@@ -140,6 +227,7 @@ func (c *opContext) env() *exprEnv {
 		if v == nil || v.Kind != String {
 			return false
 		}
+		size(v)
 		rx, err := compileRegexp(re)
 		if err != nil {
 			panic(exprPanic{err})
@@ -147,18 +235,25 @@ func (c *opContext) env() *exprEnv {
 		return rx.MatchString(v.Text)
 	}
 	env.Entry = func(p, key string) any {
-		if i := entryIndex(lookup(p), key); i >= 0 {
-			_, val, _ := strings.Cut(lookup(p).Items[i].Text, "=")
+		v := lookup(p)
+		size(v)
+		if i := entryIndex(v, key); i >= 0 {
+			_, val, _ := strings.Cut(v.Items[i].Text, "=")
 			return val
 		}
 		return nil
 	}
-	env.HasEntry = func(p, key string) bool { return entryIndex(lookup(p), key) >= 0 }
+	env.HasEntry = func(p, key string) bool {
+		v := lookup(p)
+		size(v)
+		return entryIndex(v, key) >= 0
+	}
 	env.Keys = func(p string) []string {
 		v := lookup(p)
 		if v == nil || v.Kind != Object {
 			return nil
 		}
+		size(v)
 		keys := make([]string, len(v.Members))
 		for i, m := range v.Members {
 			keys[i] = m.Key
@@ -221,7 +316,17 @@ func (c *opContext) evalValue(x *Expr) (*Value, error) {
 	return v, nil
 }
 
+// exprError says which expression failed, where in it, and why, on one line
+// (expr's own message adds a source excerpt on further lines).
 func (c *opContext) exprError(x *Expr, err error) error {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		msg := strings.NewReplacer("containz", "contains", "matchez", "matches").Replace(fe.Message)
+		if fe.Line > 0 {
+			return c.errorf("evaluating %q: %s (line %d, column %d of the expression); fix the rule", x.Source, msg, fe.Line, fe.Column+1)
+		}
+		return c.errorf("evaluating %q: %s; fix the rule", x.Source, msg)
+	}
 	return c.errorf("evaluating %q: %v; fix the rule", x.Source, err)
 }
 

@@ -100,7 +100,7 @@ func (l Layout) EntityPath(e *Entity) string {
 	if !e.Global {
 		base = "realms/root"
 		if e.Realm != "/" && e.Realm != "" {
-			base += "-" + strings.ReplaceAll(strings.Trim(e.Realm, "/"), "/", "-")
+			base += "-" + SanitizeName(strings.ReplaceAll(strings.Trim(e.Realm, "/"), "/", "-"))
 		}
 	}
 	name := e.ID

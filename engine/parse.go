@@ -146,7 +146,7 @@ func (s *jsonScanner) begin() error {
 func (s *jsonScanner) end() error {
 	s.skipWS()
 	if s.pos < len(s.data) {
-		return s.unexpected(s.pos, " after the top-level value")
+		return s.unexpected(s.pos, " after the end of the JSON value: a file holds one value; remove what follows it")
 	}
 	return nil
 }
@@ -650,7 +650,7 @@ func (s *jsonScanner) scanString() (start, end int, esc bool, err error) {
 		default:
 			n := utf8Len(d, i)
 			if n == 0 {
-				return 0, 0, false, s.errAt(i, "invalid UTF-8 byte 0x%02x in string", c)
+				return 0, 0, false, s.errAt(i, "invalid UTF-8 byte 0x%02x in string: the file must be UTF-8 encoded; convert it to UTF-8", c)
 			}
 			i += n
 		}
@@ -693,15 +693,15 @@ func (s *jsonScanner) checkEscape(i int) (int, error) {
 		return 6, nil
 	default:
 		if c < 0x80 && strconv.IsPrint(rune(c)) {
-			return 0, s.errAt(i, "invalid escape '\\%c' in string", c)
+			return 0, s.errAt(i, "invalid escape '\\%c' in string; write '\\\\' for a backslash", c)
 		}
 		if c >= 0x80 {
 			if utf8Len(d, i+1) == 0 {
-				return 0, s.errAt(i+1, "invalid UTF-8 byte 0x%02x in string", c)
+				return 0, s.errAt(i+1, "invalid UTF-8 byte 0x%02x in string: the file must be UTF-8 encoded; convert it to UTF-8", c)
 			}
 			r, _ := utf8.DecodeRune(d[i+1:])
 			if unicode.IsPrint(r) {
-				return 0, s.errAt(i, "invalid escape '\\%c' in string", r)
+				return 0, s.errAt(i, "invalid escape '\\%c' in string; write '\\\\' for a backslash", r)
 			}
 			return 0, s.errAt(i, "invalid escape in string: '\\' followed by U+%04X; write '\\\\' for a backslash", r)
 		}
@@ -932,7 +932,7 @@ func (s *jsonScanner) position(off int) (line, col int) {
 }
 
 func (s *jsonScanner) depthErr() error {
-	return s.errAt(s.pos, "nesting deeper than %d levels", MaxDepth)
+	return s.errAt(s.pos, "nesting deeper than %d levels: AM configuration nests a dozen levels at most, so the file is damaged or not configuration; restore it from a backup", MaxDepth)
 }
 
 func (s *jsonScanner) eofErr(closer byte) error {
@@ -950,7 +950,7 @@ func (s *jsonScanner) unexpected(off int, tail string) error {
 	case c == '\'':
 		return s.errAt(off, "unexpected \"'\": JSON strings must be in double quotes")
 	case c >= 0x80 && utf8Len(s.data, off) == 0:
-		return s.errAt(off, "invalid UTF-8 byte 0x%02x: the file must be UTF-8 encoded", c)
+		return s.errAt(off, "invalid UTF-8 byte 0x%02x: the file must be UTF-8 encoded; convert it to UTF-8", c)
 	}
 	r, _ := utf8.DecodeRune(s.data[off:])
 	return s.errAt(off, "unexpected %s%s", strconv.QuoteRune(r), tail)
@@ -961,7 +961,7 @@ func (s *jsonScanner) valueErr(closer byte, comma int) error {
 	off := s.pos
 	if off >= len(s.data) {
 		if closer == 0 {
-			return s.errAt(off, "file is empty")
+			return s.errAt(off, "file is empty: a configuration file holds one JSON object; restore it from a backup or the AM export, or delete it")
 		}
 		return s.eofErr(closer)
 	}

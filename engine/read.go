@@ -1,13 +1,16 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -21,15 +24,24 @@ type Tree struct {
 	Warnings []string
 }
 
-// ReadTree reads every file under root. Symbolic links are never followed:
-// a link is reported and left out, so nothing outside root is read.
+// ReadTree reads every file under root. Symbolic links are never followed,
+// so nothing outside root is read: a link whose target stays inside the tree
+// becomes a Document with Link set, which passes through unchanged (as a
+// link); a link to an absolute path or out of the tree is left out, with a
+// warning.
 func ReadTree(ctx context.Context, root string, jobs int) (*Tree, error) {
 	layout, err := DetectLayout(root)
 	if err != nil {
 		return nil, err
 	}
 	t := &Tree{Root: root, Layout: layout}
+	// The folder given may itself be a link to where the configuration
+	// lives: that one link is followed (WalkDir would not enter it).
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		root = real
+	}
 	var paths []string
+	var links []*Document
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			rel, _ := filepath.Rel(root, p)
@@ -42,7 +54,15 @@ func ReadTree(ctx context.Context, root string, jobs int) (*Tree, error) {
 		rel = filepath.ToSlash(rel)
 		switch {
 		case d.Type()&fs.ModeSymlink != 0:
-			t.Warnings = append(t.Warnings, fmt.Sprintf("%s is a symbolic link: not followed, not copied", rel))
+			target, err := os.Readlink(p)
+			if err != nil {
+				return &Error{Code: CodeInput, File: rel, Msg: "cannot read the symbolic link; check its permissions", Err: unwrapPathError(err)}
+			}
+			if why := linkLeaves(root, rel, target); why != "" {
+				t.Warnings = append(t.Warnings, fmt.Sprintf("%s is a symbolic link to %s, %s: not followed, and not copied to the output (an upgrade in place removes it); copy what it points to into the tree, or recreate the link after the upgrade", rel, target, why))
+				return nil
+			}
+			links = append(links, &Document{Path: rel, Link: target})
 			return nil
 		case d.IsDir():
 			return nil
@@ -82,9 +102,79 @@ func ReadTree(ctx context.Context, root string, jobs int) (*Tree, error) {
 	if err := all.Err(); err != nil {
 		return nil, err
 	}
+	t.Docs = append(t.Docs, links...)
 	sort.Slice(t.Docs, func(i, j int) bool { return t.Docs[i].Path < t.Docs[j].Path })
 	t.checkStrays()
+	for _, d := range t.Docs {
+		if d.JSON && bytes.HasPrefix(d.Raw, utf8BOM) {
+			t.Warnings = append(t.Warnings, fmt.Sprintf("%s starts with a UTF-8 byte order mark: accepted, as AM does, and left out when the file is re-printed", d.Path))
+		}
+	}
 	return t, nil
+}
+
+var utf8BOM = []byte("\xEF\xBB\xBF")
+
+// linkLeaves says why the symbolic link at rel (slash path relative to root)
+// with the given target would lead out of the tree, or returns "" when it
+// stays inside. The target is resolved as the kernel would, following the
+// links it passes through (a link that is itself inside may point out, and
+// ".." after a link climbs from where the link points), but nothing is read
+// other than links.
+func linkLeaves(root, rel, target string) string {
+	if target == "" {
+		return "which is empty"
+	}
+	if filepath.IsAbs(target) || strings.HasPrefix(filepath.ToSlash(target), "/") {
+		return "an absolute path"
+	}
+	const outside = "outside the tree"
+	if p := path.Join(path.Dir(rel), filepath.ToSlash(target)); p == ".." || strings.HasPrefix(p, "../") {
+		return outside
+	}
+	// stack holds the components resolved so far, from root; todo those still
+	// to resolve, the next one last.
+	var stack []string
+	todo := reversed(strings.Split(filepath.ToSlash(target), "/"))
+	todo = append(todo, reversed(strings.Split(path.Dir(rel), "/"))...)
+	for hops := 0; len(todo) > 0; {
+		c := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			if len(stack) == 0 {
+				return outside
+			}
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		stack = append(stack, c)
+		p := filepath.Join(append([]string{root}, stack...)...)
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			continue
+		}
+		if hops++; hops > 40 {
+			return "" // a loop, or a chain too long to follow: it leads nowhere
+		}
+		next, err := os.Readlink(p)
+		if err != nil {
+			return "which cannot be resolved (" + unwrapPathError(err).Error() + ")"
+		}
+		if filepath.IsAbs(next) || strings.HasPrefix(filepath.ToSlash(next), "/") {
+			return "through " + path.Join(stack...) + ", which is a link to an absolute path"
+		}
+		stack = stack[:len(stack)-1]
+		todo = append(todo, reversed(strings.Split(filepath.ToSlash(next), "/"))...)
+	}
+	return ""
+}
+
+func reversed(s []string) []string {
+	slices.Reverse(s)
+	return s
 }
 
 // readFile reads a file and its permission bits with one open, one fstat
@@ -117,7 +207,9 @@ func (t *Tree) checkStrays() {
 	for _, d := range t.Docs {
 		if d.JSON && d.Entity != nil && d.Entity.AmsterVersion != "" {
 			t.Warnings = append(t.Warnings, fmt.Sprintf("%s is an Amster file inside a file-based configuration: passed through unchanged", d.Path))
+			// Byte for byte: no rule sees it, and it is not re-printed.
 			d.Entity = nil
+			d.JSON = false
 		}
 	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"fmt"
 )
 
 // RenderOptions choose how configuration files are printed.
@@ -31,16 +32,21 @@ type Output struct {
 // reported with its line and column, every one of them at once.
 func (res *Result) Render(ctx context.Context, opts RenderOptions) (*Output, error) {
 	docs := res.Tree.Docs
+	if err := checkCollisions(docs, res.Events); err != nil {
+		return nil, err
+	}
 	out := &Output{Files: make([]File, len(docs)), Unchanged: make([]bool, len(docs))}
 	errs := make([]error, len(docs))
 	po := PrintOptions{PrettyArrays: opts.PrettyArrays}
 	forEach(ctx, len(docs), opts.Jobs, func(i int) {
 		d := docs[i]
-		f := File{Path: d.Path, Mode: d.Mode, Data: d.Raw}
+		f := File{Path: d.Path, Mode: d.Mode, Data: d.Raw, Link: d.Link}
 		switch {
-		case !d.JSON:
+		case !d.JSON || d.Link != "":
 		case d.root != nil && d.Changed:
-			f.Data = AppendJSON(nil, d.root, po)
+			// Sized for the usual growth, so that a large file is not
+			// copied over and over as the buffer grows.
+			f.Data = AppendJSON(make([]byte, 0, len(d.Raw)+len(d.Raw)/4+512), d.root, po)
 		default:
 			b, err := Reformat(make([]byte, 0, len(d.Raw)+len(d.Raw)/8), d.Raw, po)
 			if err != nil {
@@ -73,6 +79,44 @@ func (res *Result) Render(ctx context.Context, opts RenderOptions) (*Output, err
 	}
 	out.Differ += len(res.Deleted) - countRenamed(res)
 	return out, nil
+}
+
+// checkCollisions refuses two documents with one path, which rules can
+// cause: set-entity-id renames an Amster file after the new id, onto another
+// entity's file or onto the new name of another renamed file.
+func checkCollisions(docs []*Document, events []Event) error {
+	describe := func(d *Document) string {
+		switch {
+		case d.Created:
+			return "a new entity"
+		case d.renamedFrom != "":
+			by := ""
+			for _, e := range events {
+				if e.Op == "set-entity-id" && e.File == d.renamedFrom {
+					by = " by rule " + e.RuleID
+				}
+			}
+			return "the entity of " + d.renamedFrom + ", renamed" + by + " after its new id"
+		case d.Link != "":
+			return "the symbolic link already there"
+		case d.Entity == nil:
+			return "the file already there"
+		}
+		return "the entity already there"
+	}
+	var all Errors
+	for i := 1; i < len(docs); i++ {
+		a, b := docs[i-1], docs[i]
+		if a.Path != b.Path {
+			continue
+		}
+		if a.renamedFrom == "" && b.renamedFrom != "" {
+			a, b = b, a
+		}
+		all = append(all, &Error{Code: CodeApply, File: a.Path, Msg: fmt.Sprintf(
+			"two entities would be written to this file (%s, and %s); set-entity-id names an Amster file after the entity id, so fix the rule or the ids so that they differ", describe(a), describe(b))})
+	}
+	return all.Err()
 }
 
 func countRenamed(res *Result) int {

@@ -24,6 +24,9 @@ type File struct {
 	Path string // slash-separated, relative to the output root, clean, never "..", never absolute
 	Data []byte
 	Mode fs.FileMode // permission bits to create it with (0 means 0o644)
+	// Link, when set, makes the file a symbolic link to this target instead (Data and Mode are
+	// not used). The target is relative and stays inside the tree; WriteTree refuses others.
+	Link string
 }
 
 // WriteOptions says what happens to files already in the output folder.
@@ -350,6 +353,11 @@ func newTreePlan(files []File, opts WriteOptions) (*treePlan, error) {
 		if err := checkTreePath(f.Path); err != nil {
 			return nil, fmt.Errorf("file %q of the new tree: %w; nothing was written", f.Path, err)
 		}
+		if f.Link != "" {
+			if err := checkLinkTarget(f.Path, f.Link); err != nil {
+				return nil, fmt.Errorf("link %q of the new tree: %w; nothing was written", f.Path, err)
+			}
+		}
 		if p.byPath[f.Path] {
 			return nil, fmt.Errorf("file %q appears twice in the new tree; this is a bug in the upgrade, please report it: nothing was written", f.Path)
 		}
@@ -401,6 +409,29 @@ func checkTreePath(rel string) error {
 		return fmt.Errorf("%s is reserved for amupgrade's own use", partialDir)
 	}
 	return nil
+}
+
+// checkLinkTarget refuses a link target that leads out of the tree, read as a path from the
+// link's folder.
+func checkLinkTarget(rel, target string) error {
+	switch {
+	case strings.IndexByte(target, 0) >= 0:
+		return errors.New("target contains a NUL byte")
+	case filepath.IsAbs(target) || strings.HasPrefix(filepath.ToSlash(target), "/"):
+		return fmt.Errorf("target %s is absolute", target)
+	}
+	if p := path.Join(path.Dir(rel), filepath.ToSlash(target)); p == ".." || strings.HasPrefix(p, "../") {
+		return fmt.Errorf("target %s leads out of the tree", target)
+	}
+	return nil
+}
+
+// writeFile creates f at name: a file with exactly its mode, or a link.
+func writeFile(name string, f File) error {
+	if f.Link != "" {
+		return os.Symlink(f.Link, name)
+	}
+	return createFile(name, f.Data, newFileMode(f.Mode))
 }
 
 // removedByOpts reports whether rel or a folder above it is listed in Remove.
@@ -467,7 +498,7 @@ func buildStaging(ctx context.Context, out string, outInfo fs.FileInfo, staging 
 					return treeWriteErr(f.Path, err, out)
 				}
 			}
-			if err := createFile(nativePath(staging, f.Path), f.Data, newFileMode(f.Mode)); err != nil {
+			if err := writeFile(nativePath(staging, f.Path), f); err != nil {
 				return treeWriteErr(f.Path, err, out)
 			}
 			return nil
@@ -672,9 +703,9 @@ func treeWriteErr(rel string, err error, out string) error {
 func writeAdvice(err error) string {
 	switch {
 	case errors.Is(err, syscall.ENOSPC):
-		return "free space"
+		return "free space (the new tree is written in full before it replaces the old one, so the disk needs room for both)"
 	case errors.Is(err, syscall.EDQUOT):
-		return "free space or raise the disk quota"
+		return "free space or raise the disk quota (the new tree is written in full before it replaces the old one, so both count)"
 	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
 		return "make the output folder and the folder holding it writable"
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
@@ -753,7 +784,7 @@ func writeInPlace(ctx context.Context, out string, p *treePlan, reason string) (
 				return treeWriteErr(f.Path, err, out)
 			}
 		}
-		if err := createFile(filepath.Join(tmp, strconv.Itoa(i)), f.Data, newFileMode(f.Mode)); err != nil {
+		if err := writeFile(filepath.Join(tmp, strconv.Itoa(i)), f); err != nil {
 			return treeWriteErr(f.Path, err, out)
 		}
 		return nil

@@ -865,3 +865,96 @@ func BenchmarkWriteTree(b *testing.B) {
 		}
 	})
 }
+
+// filesWithLinks is filesOf, with "-> target" entries as links.
+func filesWithLinks(spec map[string]string) []File {
+	var files []File
+	for rel, content := range spec {
+		if target, ok := strings.CutPrefix(content, linkPrefix); ok {
+			files = append(files, File{Path: rel, Link: target})
+			continue
+		}
+		files = append(files, File{Path: rel, Data: []byte(content)})
+	}
+	return files
+}
+
+// Links of the new tree (File.Link) are written as links, never followed, in every swap mode,
+// over an old tree whose entries they replace and into a new folder.
+func TestWriteTreeLinks(t *testing.T) {
+	outside := map[string]string{"secret.json": "outside, must stay untouched"}
+	old := map[string]string{
+		"a.json":        "old a",
+		"l.json":        "old file where the new tree has a link",
+		"d/x.json":      "old folder where the new tree has a link",
+		"was-link.json": linkPrefix + "../outside/secret.json",
+	}
+	files := map[string]string{
+		"a.json":           "new a",
+		"l.json":           linkPrefix + "a.json",
+		"d":                linkPrefix + "sub",
+		"sub/y.json":       "y",
+		"sub/up.json":      linkPrefix + "../a.json",
+		"sub/dangling":     linkPrefix + "nowhere/at/all",
+		"was-link.json":    "a file where the old tree had a link",
+		"sub/deep/to-root": linkPrefix + "../..",
+	}
+	for _, mode := range swapModes {
+		for _, existing := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/existing=%v", mode.name, existing), func(t *testing.T) {
+				setHooks(t, mode.exchange, nil)
+				dir := t.TempDir()
+				makeTree(t, filepath.Join(dir, "outside"), outside)
+				out := filepath.Join(dir, "out")
+				if existing {
+					makeTree(t, out, old)
+				}
+				rep, err := WriteTree(t.Context(), out, filesWithLinks(files), WriteOptions{Clean: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Written != len(files) {
+					t.Errorf("Written = %d, want %d", rep.Written, len(files))
+				}
+				if diff := cmp.Diff(withDirs(files), readTree(t, out)); diff != "" {
+					t.Errorf("tree (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff(outside, readTree(t, filepath.Join(dir, "outside"))); diff != "" {
+					t.Errorf("folder outside out changed (-want +got):\n%s", diff)
+				}
+				if l := leftovers(t, out); l != nil {
+					t.Errorf("left over: %v", l)
+				}
+			})
+		}
+	}
+}
+
+// A link that would lead out of the tree is refused before anything is written.
+func TestWriteTreeRejectsBadLinks(t *testing.T) {
+	for _, f := range []File{
+		{Path: "abs", Link: "/etc/passwd"},
+		{Path: "up", Link: "../outside"},
+		{Path: "a/b/up", Link: "../../../outside"},
+		{Path: "a/dotdot", Link: "x/../../.."},
+		{Path: "nul", Link: "a\x00b"},
+	} {
+		t.Run(f.Path, func(t *testing.T) {
+			var writes atomic.Int32
+			setHooks(t, nil, func(string) error { writes.Add(1); return nil })
+			out := filepath.Join(t.TempDir(), "out")
+			old := map[string]string{"old.json": "o"}
+			makeTree(t, out, old)
+			_, err := WriteTree(t.Context(), out, []File{{Path: "first.json", Data: []byte("f")}, f}, WriteOptions{Clean: true})
+			if err == nil || !strings.Contains(err.Error(), "nothing was written") {
+				t.Fatalf("err = %v, want a refusal saying nothing was written", err)
+			}
+			if diff := cmp.Diff(withDirs(old), readTree(t, out)); diff != "" {
+				t.Errorf("out changed (-want +got):\n%s", diff)
+			}
+			if n := writes.Load(); n != 0 {
+				t.Errorf("%d files written", n)
+			}
+		})
+	}
+}
