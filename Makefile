@@ -49,3 +49,12 @@ fuzz-short:
 
 clean:
 	rm -rf bin build
+
+# Chromium from Debian's packages, for the browser test of the HTML report
+# (internal/report/browser_test.go skips without it). Installs only when missing.
+.PHONY: chromium
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then echo "chromium is installed: $$(command -v chromium)"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	else echo "chromium is missing and there is no apt-get: install Chromium, or the browser test skips"; exit 1; fi

@@ -45,8 +45,14 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 
 // fail prints an error once, at the edge, and chooses the exit code.
 func (c *CLI) fail(ctx context.Context, err error) int {
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(c.Stderr, "amupgrade: interrupted: nothing was written")
+		return ExitInterrupted
+	}
+	if ctx.Err() != nil {
+		// Interrupted, but what stopped the run is another error, which
+		// may say that something was written: print it as it is.
+		fmt.Fprintf(c.Stderr, "amupgrade: interrupted: %v\n", err)
 		return ExitInterrupted
 	}
 	var ue *usageError
@@ -146,7 +152,8 @@ func upgradeFlags() []ucli.Flag {
 		&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "do everything but write"},
 		&ucli.BoolFlag{Name: "diff", Usage: "print a unified diff of what would change; write nothing"},
 		&ucli.BoolFlag{Name: "check", Usage: "write nothing; exit 4 if the upgrade would change anything"},
-		&ucli.StringFlag{Name: "report", Usage: "write a JSON report of every change to this file"},
+		&ucli.StringFlag{Name: "report", Usage: "write a report of every change and of the manual steps left: an HTML page when FILE ends in .html, JSON otherwise"},
+		&ucli.StringFlag{Name: "tomcat-server-xml", Usage: "a Tomcat server.xml to check for settings Tomcat 10 dropped (manual steps)"},
 		&ucli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "parallel workers (default: one per CPU)"},
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print errors only"},
 		&ucli.BoolFlag{Name: "keep-format", Usage: "copy files no rule changed byte for byte instead of re-printing them"},
@@ -172,6 +179,7 @@ type options struct {
 	verbose       bool
 	quiet, strict bool
 	showSecrets   bool
+	tomcatXML     string
 	render        engine.RenderOptions
 	engine        engine.Options
 }
@@ -183,6 +191,7 @@ func readOptions(cmd *ucli.Command) (*options, error) {
 		dryRun: cmd.Bool("dry-run"), diff: cmd.Bool("diff"), check: cmd.Bool("check"),
 		report: cmd.String("report"), log: cmd.String("log-output"), verbose: cmd.Bool("verbose"),
 		quiet: cmd.Bool("quiet"), strict: cmd.Bool("strict"), cleanSet: cmd.IsSet("clean"), showSecrets: cmd.Bool("show-secrets"),
+		tomcatXML: cmd.String("tomcat-server-xml"),
 	}
 	if o.in == "" {
 		return nil, &usageError{"missing --inputConfig (-i): the tree to upgrade"}
@@ -292,5 +301,25 @@ func loadChain(o *options, mode engine.Mode, tree *engine.Tree, start engine.Ver
 			return &engine.Chain{Mode: mode}, nil
 		}
 	}
-	return set.Compile(files, ruleset.Config{To: o.to, Groups: o.groups, Only: o.only})
+	chain, err := set.Compile(files, ruleset.Config{To: o.to, Groups: o.groups, Only: o.only})
+	if err != nil || len(o.rules) == 0 {
+		return chain, err
+	}
+	return chain, checkGaps(chain)
+}
+
+// checkGaps refuses rule files given in an order that skips versions: after
+// a step to 7.1.0, a step from 8.0.0 leaves the rules of 7.1 to 8.0 out. A
+// step may start where the one before ends, or earlier (more rules for a
+// step already run, or a side step such as placeholders-7.0.0).
+func checkGaps(chain *engine.Chain) error {
+	for i := 1; i < len(chain.Steps); i++ {
+		prev, s := chain.Steps[i-1], chain.Steps[i]
+		if prev.To != nil && s.From != nil && prev.To.Less(s.From) {
+			return &engine.Error{Code: engine.CodeRule, Pos: engine.Pos{File: s.File}, Msg: fmt.Sprintf(
+				"this step starts at %s, but the step before it (%s) ends at %s: the rules from %s to %s would not run; give the steps in between, in order, or --to VERSION to plan them",
+				s.From, prev.File, prev.To, prev.To, s.From)}
+		}
+	}
+	return nil
 }

@@ -2,12 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/amupgrade/amupgrade/engine"
@@ -33,6 +30,8 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		out = c.Stderr
 	}
 	lg := &logger{console: out, file: logFile, quiet: o.quiet}
+	ctx, prog := c.startProgress(ctx, o, lg)
+	defer prog.Stop()
 
 	if o.out != "" && !o.dryRun && !o.diff && !o.check {
 		done, err := engine.Recover(o.out)
@@ -61,6 +60,7 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		}
 	}
 	lg.printf("Reading existing configuration from files in %s…", o.in)
+	prog.Phase("reading", 0)
 	tree, err := engine.ReadTree(ctx, o.in, o.engine.Jobs)
 	if err != nil {
 		return 0, err
@@ -89,14 +89,17 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 	} else {
 		lg.printf("reading configuration from Amster json files")
 	}
+	prog.Phase("applying rules", len(tree.Docs))
 	res, err := engine.Apply(ctx, tree, chain, o.engine)
 	if err != nil {
 		return 0, err
 	}
+	prog.Phase("rendering", len(tree.Docs))
 	rendered, err := res.Render(ctx, o.render)
 	if err != nil {
 		return 0, err
 	}
+	prog.Stop()
 	for _, w := range res.Warnings {
 		lg.warnf(c.Stderr, "%s", w)
 	}
@@ -124,6 +127,10 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		return 0, &engine.Error{Code: engine.CodeApply, Msg: fmt.Sprintf("--strict: %d rules applied to no document: %s", len(ids), strings.Join(ids, ", "))}
 	}
 	mk := masker{show: o.showSecrets}
+	rpt, err := buildReport(o, res, rendered)
+	if err != nil {
+		return 0, err
+	}
 	for _, e := range res.Events {
 		line := formatEvent(e, mk)
 		if o.verbose {
@@ -142,7 +149,9 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		if !o.clean {
 			remove = res.Deleted
 		}
+		prog.Phase("writing", len(rendered.Files))
 		rep, err := engine.WriteTree(ctx, o.out, rendered.Files, engine.WriteOptions{Clean: o.clean || inPlace, Remove: remove})
+		prog.Stop()
 		if err != nil {
 			return 0, err
 		}
@@ -154,11 +163,14 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 	// After the write, which replaces the output folder: a report inside it
 	// (or inside the tree upgraded in place) would otherwise be lost.
 	if o.report != "" {
-		if err := writeReport(o.report, res, rendered, mk); err != nil {
+		if err := rpt.Write(o.report); err != nil {
 			return 0, err
 		}
 	}
 	lg.printf("%s", summary(res, rendered, o))
+	for _, line := range rpt.ConsoleLines() {
+		lg.printf("%s", line)
+	}
 	if o.check && rendered.Differ > 0 {
 		return ExitChanges, nil
 	}
@@ -294,74 +306,4 @@ func printDiff(w io.Writer, res *engine.Result, out *engine.Output, mk masker) {
 	for _, p := range res.Deleted {
 		io.WriteString(w, mk.text(string(diff.Diff("a/"+p, res.DeletedRaw[p], "/dev/null", nil))))
 	}
-}
-
-// report is the JSON written by --report.
-type report struct {
-	Steps        []string      `json:"steps"`
-	StartVersion string        `json:"startVersion,omitempty"`
-	EndVersion   string        `json:"endVersion,omitempty"`
-	Recorded     []string      `json:"recordedRuleIds"`
-	Created      []string      `json:"created"`
-	Deleted      []string      `json:"deleted"`
-	Changed      []string      `json:"changed"`
-	Unmatched    []string      `json:"unmatchedRules"`
-	Warnings     []string      `json:"warnings"`
-	Changes      []reportEvent `json:"changes"`
-}
-
-type reportEvent struct {
-	Rule    string          `json:"rule"`
-	Step    string          `json:"step,omitempty"`
-	File    string          `json:"file"`
-	Pointer string          `json:"pointer,omitempty"`
-	Op      string          `json:"op"`
-	Old     json.RawMessage `json:"old,omitempty"`
-	New     json.RawMessage `json:"new,omitempty"`
-}
-
-func writeReport(path string, res *engine.Result, out *engine.Output, mk masker) error {
-	r := report{StartVersion: res.StartVersion, EndVersion: res.EndVersion, Recorded: nonNil(res.Recorded),
-		Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Warnings: nonNil(res.Warnings), Changes: []reportEvent{}}
-	for _, s := range res.Chain.Steps {
-		r.Steps = append(r.Steps, s.Name)
-	}
-	for i, f := range out.Files {
-		if !out.Unchanged[i] {
-			r.Changed = append(r.Changed, f.Path)
-		}
-	}
-	r.Changed = nonNil(r.Changed)
-	for _, u := range res.Unmatched {
-		r.Unmatched = append(r.Unmatched, u.ID)
-	}
-	r.Unmatched = nonNil(r.Unmatched)
-	raw := func(ptr string, v *engine.Value) json.RawMessage {
-		if v == nil {
-			return nil
-		}
-		return json.RawMessage(mk.value(ptr, v))
-	}
-	for _, e := range res.Events {
-		r.Changes = append(r.Changes, reportEvent{Rule: e.RuleID, Step: e.Step, File: e.File, Pointer: e.Pointer, Op: e.Op, Old: raw(e.Pointer, e.Old), New: raw(e.Pointer, e.New)})
-	}
-	sort.Strings(r.Changed)
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("--report: %w", err)
-	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("--report: %w", err)
-	}
-	return nil
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

@@ -1,4 +1,4 @@
-package cli
+package report
 
 import (
 	"testing"
@@ -13,17 +13,19 @@ func TestMaskText(t *testing.T) {
      "bindPassword" : "&{am.stores.password}",
      "clientSecret" : "",
      "userName" : "am",
-     "keyEntryPassword" : "a\"b",`
+     "keyEntryPassword" : "a\"b",
+- "data": {"_id": "ks", "storePassword":"storepass", "file": "k.jceks"}}`
 	want := `-    "storePassword" : "********",
 +    "storePassword" : "********",
      "bindPassword" : "&{am.stores.password}",
      "clientSecret" : "",
      "userName" : "am",
-     "keyEntryPassword" : "********",`
-	if diff := cmp.Diff(want, masker{}.text(in)); diff != "" {
+     "keyEntryPassword" : "********",
+- "data": {"_id": "ks", "storePassword":"********", "file": "k.jceks"}}`
+	if diff := cmp.Diff(want, Masker{}.Text(in)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	if got := (masker{show: true}).text(in); got != in {
+	if got := (Masker{Show: true}).Text(in); got != in {
 		t.Errorf("--show-secrets changed the text:\n%s", got)
 	}
 }
@@ -40,7 +42,7 @@ func TestMaskValue(t *testing.T) {
 		{"/data/creds", &engine.Value{Kind: engine.Object, Members: []engine.Member{{Key: "userPassword", Value: engine.NewString("pw")}}}, "{\n  \"userPassword\" : \"********\"\n}"},
 	}
 	for _, tt := range tests {
-		if got := (masker{}).value(tt.ptr, tt.v); got != tt.want {
+		if got := (Masker{}).Value(tt.ptr, tt.v); got != tt.want {
 			t.Errorf("%s: got %s, want %s", tt.ptr, got, tt.want)
 		}
 	}

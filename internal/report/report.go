@@ -1,0 +1,424 @@
+// Package report tells a reviewer what an upgrade did and what is left to do
+// by hand.
+//
+// Build turns an upgrade (engine.Result and engine.Output) into a Report:
+// every change with its rule's title, the files created and deleted, the
+// versions, and a checklist of the manual steps of the PingAM 8.1 upgrade
+// guide, each read from the upgraded configuration with its evidence (file
+// and JSON Pointer). A Report is written as JSON (a stable, versioned schema:
+// docs/report.md and docs/report.schema.json) or as one self-contained HTML
+// page with per-file diffs and filters. Secrets are masked in both unless
+// Masker.Show is set.
+//
+// The package also holds Masker, the masking rules every printed value goes
+// through, and Progress, the progress bar of long runs on a terminal.
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/amupgrade/amupgrade/engine"
+	"github.com/tidwall/gjson"
+)
+
+// SchemaVersion is the version of the JSON report's schema. It changes only
+// when a field is removed or changes meaning; new fields keep the version.
+const SchemaVersion = 1
+
+// Run is one upgrade as the report tells it.
+type Run struct {
+	Result *engine.Result
+	Output *engine.Output
+	// Input and OutputDir are the folders as given on the command line.
+	Input, OutputDir string
+	// Action is what the run did with the upgraded tree: write, check, diff
+	// or dry-run.
+	Action string
+	// From is the AM version given with --from, if any.
+	From string
+	// ToolVersion is amupgrade's version.
+	ToolVersion string
+	// TomcatServerXML, when set, is the path of a Tomcat server.xml to check
+	// (--tomcat-server-xml).
+	TomcatServerXML string
+	Masker          Masker
+}
+
+// Report is the JSON document written by --report. Field order is the
+// order of the JSON text.
+type Report struct {
+	SchemaVersion    int         `json:"schemaVersion"`
+	Tool             string      `json:"tool"`
+	ToolVersion      string      `json:"toolVersion"`
+	Mode             engine.Mode `json:"mode"`
+	Input            string      `json:"input"`
+	Output           string      `json:"output,omitempty"`
+	Action           string      `json:"action"`
+	Steps            []string    `json:"steps"`
+	StartVersion     string      `json:"startVersion,omitempty"`
+	EndVersion       string      `json:"endVersion,omitempty"`
+	StartAMVersion   string      `json:"startAmVersion,omitempty"`
+	Recorded         []string    `json:"recordedRuleIds"`
+	Skipped          []string    `json:"skippedRuleIds"`
+	Created          []string    `json:"created"`
+	Deleted          []string    `json:"deleted"`
+	Changed          []string    `json:"changed"`
+	Unmatched        []string    `json:"unmatchedRules"`
+	Warnings         []string    `json:"warnings"`
+	NotImplemented   []string    `json:"notImplemented"`
+	KeptPlaceholders []string    `json:"keptPlaceholders"`
+	Summary          Summary     `json:"summary"`
+	Changes          []Change    `json:"changes"`
+	Checklist        []Item      `json:"checklist"`
+
+	run  Run
+	tree *tree // for the HTML page's diffs
+}
+
+// Summary holds the counts a reviewer reads first.
+type Summary struct {
+	Changes      int            `json:"changes"`
+	FilesChanged int            `json:"filesChanged"`
+	FilesCreated int            `json:"filesCreated"`
+	FilesDeleted int            `json:"filesDeleted"`
+	Rules        []RuleCount    `json:"rules"`
+	Services     []ServiceCount `json:"services"`
+}
+
+// RuleCount is one rule that changed something.
+type RuleCount struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Step    string `json:"step"`
+	Changes int    `json:"changes"`
+	Files   int    `json:"files"`
+}
+
+// ServiceCount counts the changes to the files of one service (FBC) or
+// entity type (Amster).
+type ServiceCount struct {
+	Service string `json:"service"`
+	Changes int    `json:"changes"`
+	Files   int    `json:"files"`
+}
+
+// Change is one change made by a rule.
+type Change struct {
+	Rule    string          `json:"rule"`
+	Step    string          `json:"step,omitempty"`
+	File    string          `json:"file"`
+	Pointer string          `json:"pointer,omitempty"`
+	Op      string          `json:"op"`
+	Old     json.RawMessage `json:"old,omitempty"`
+	New     json.RawMessage `json:"new,omitempty"`
+	Title   string          `json:"title"`
+	Service string          `json:"service"`
+}
+
+// fileDiff is one file that differs, for the HTML page.
+type fileDiff struct {
+	Path    string
+	Service string
+	Status  string // changed, created, deleted
+	Diff    string // unified diff, masked
+	Changes []int  // indexes into Report.Changes
+	Rules   []string
+}
+
+// Build gathers the report of a run. It reads the upgraded configuration
+// (in memory) for the checklist, and the Tomcat server.xml when one is
+// given; a file that cannot be read is an error.
+func Build(run Run) (*Report, error) {
+	res, out := run.Result, run.Output
+	r := &Report{
+		SchemaVersion: SchemaVersion, Tool: "amupgrade", ToolVersion: run.ToolVersion,
+		Mode: res.Tree.Layout.Mode, Input: run.Input, Output: run.OutputDir, Action: run.Action,
+		Steps: []string{}, StartVersion: res.StartVersion, EndVersion: res.EndVersion,
+		Recorded: nonNil(res.Recorded), Skipped: nonNil(res.Skipped),
+		Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Changed: []string{}, Unmatched: []string{},
+		Warnings: nonNil(res.Warnings), NotImplemented: nonNil(res.NotImplemented), KeptPlaceholders: nonNil(res.KeptPlaceholders),
+		Changes: []Change{}, Checklist: []Item{}, run: run,
+	}
+	if res.Chain != nil {
+		for _, s := range res.Chain.Steps {
+			r.Steps = append(r.Steps, s.Name)
+		}
+	}
+	for i, f := range out.Files {
+		if !out.Unchanged[i] {
+			r.Changed = append(r.Changed, f.Path)
+		}
+	}
+	sort.Strings(r.Changed)
+	for _, u := range res.Unmatched {
+		r.Unmatched = append(r.Unmatched, u.ID)
+	}
+
+	tree := newTree(res, out)
+	titles := map[string]string{}
+	order := map[string]int{}
+	if res.Chain != nil {
+		for i, rule := range res.Chain.Rules {
+			key := rule.Step + "\x00" + rule.ID
+			titles[key] = rule.Title
+			if _, ok := order[key]; !ok {
+				order[key] = i
+			}
+		}
+	}
+	mk := run.Masker
+	raw := func(ptr string, v *engine.Value) json.RawMessage {
+		if v == nil {
+			return nil
+		}
+		return json.RawMessage(mk.Value(ptr, v))
+	}
+	// The engine's own changes to the ConfigurationVersionService come from
+	// no rule file.
+	titles["\x00tracking"] = "Version tracking: the applied rule ids and the configuration version are recorded"
+	for _, e := range res.Events {
+		r.Changes = append(r.Changes, Change{Rule: e.RuleID, Step: e.Step, File: e.File, Pointer: e.Pointer, Op: e.Op,
+			Old: raw(e.Pointer, e.Old), New: raw(e.Pointer, e.New), Title: titles[e.Step+"\x00"+e.RuleID], Service: tree.service(e.File)})
+	}
+	r.summarize(out, order)
+	r.tree = tree
+	r.StartAMVersion = startAMVersion(run, tree)
+	items, err := checklist(run, tree, r.StartAMVersion)
+	if err != nil {
+		return nil, err
+	}
+	r.Checklist = items
+	return r, nil
+}
+
+func (r *Report) summarize(out *engine.Output, order map[string]int) {
+	s := &r.Summary
+	s.Changes = len(r.Changes)
+	s.FilesChanged = out.Differ
+	s.FilesCreated = len(r.Created)
+	s.FilesDeleted = len(r.Deleted)
+	s.Rules, s.Services = []RuleCount{}, []ServiceCount{}
+	rules := map[string]*RuleCount{}
+	ruleFiles := map[string]map[string]bool{}
+	var keys []string
+	services := map[string]*ServiceCount{}
+	serviceFiles := map[string]map[string]bool{}
+	for _, c := range r.Changes {
+		key := c.Step + "\x00" + c.Rule
+		rc := rules[key]
+		if rc == nil {
+			rc = &RuleCount{ID: c.Rule, Title: c.Title, Step: c.Step}
+			rules[key] = rc
+			ruleFiles[key] = map[string]bool{}
+			keys = append(keys, key)
+		}
+		rc.Changes++
+		ruleFiles[key][c.File] = true
+		sc := services[c.Service]
+		if sc == nil {
+			sc = &ServiceCount{Service: c.Service}
+			services[c.Service] = sc
+			serviceFiles[c.Service] = map[string]bool{}
+		}
+		sc.Changes++
+		serviceFiles[c.Service][c.File] = true
+	}
+	// Rules in the order they ran; services by name.
+	sort.SliceStable(keys, func(i, j int) bool { return order[keys[i]] < order[keys[j]] })
+	for _, k := range keys {
+		rules[k].Files = len(ruleFiles[k])
+		s.Rules = append(s.Rules, *rules[k])
+	}
+	for _, name := range slices.Sorted(maps.Keys(services)) {
+		services[name].Files = len(serviceFiles[name])
+		s.Services = append(s.Services, *services[name])
+	}
+}
+
+// diffs makes the unified diff of every file that differs, masked.
+func diffs(r *Report, res *engine.Result, out *engine.Output, t *tree) []fileDiff {
+	created := map[string]bool{}
+	for _, p := range res.Created {
+		created[p] = true
+	}
+	byFile := map[string][]int{}
+	for i, c := range r.Changes {
+		byFile[c.File] = append(byFile[c.File], i)
+	}
+	var files []fileDiff
+	for i, f := range out.Files {
+		if out.Unchanged[i] {
+			continue
+		}
+		old, oldName, status := t.input(f.Path), "a/"+f.Path, "changed"
+		if created[f.Path] {
+			old, oldName, status = nil, "/dev/null", "created"
+		}
+		files = append(files, fileDiff{Path: f.Path, Status: status, Diff: r.run.Masker.Text(string(unifiedDiff(oldName, old, "b/"+f.Path, f.Data)))})
+	}
+	for _, p := range res.Deleted {
+		files = append(files, fileDiff{Path: p, Status: "deleted", Diff: r.run.Masker.Text(string(unifiedDiff("a/"+p, res.DeletedRaw[p], "/dev/null", nil)))})
+	}
+	// A file a rule touched without changing its bytes (a value set to
+	// itself) still lists its changes.
+	seen := map[string]bool{}
+	for _, f := range files {
+		seen[f.Path] = true
+	}
+	for p := range byFile {
+		if !seen[p] {
+			files = append(files, fileDiff{Path: p, Status: "changed"})
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	for i := range files {
+		f := &files[i]
+		f.Service = t.service(f.Path)
+		f.Changes = byFile[f.Path]
+		for _, ci := range f.Changes {
+			if !slices.Contains(f.Rules, r.Changes[ci].Rule) {
+				f.Rules = append(f.Rules, r.Changes[ci].Rule)
+			}
+		}
+	}
+	return files
+}
+
+// Write writes the report to path: an HTML page when the name ends in
+// .html (or .htm), JSON otherwise. The folder is created.
+func (r *Report) Write(path string) error {
+	var b bytes.Buffer
+	var err error
+	if ext := strings.ToLower(filepath.Ext(path)); ext == ".html" || ext == ".htm" {
+		err = r.WriteHTML(&b)
+	} else {
+		err = r.WriteJSON(&b)
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	return nil
+}
+
+// WriteJSON writes the report as indented JSON. Placeholders (&{…}) and
+// HTML characters are written as they are, not escaped.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// Applicable returns the checklist items that apply (yes).
+func (r *Report) Applicable() []Item {
+	var out []Item
+	for _, it := range r.Checklist {
+		if it.Applies == Yes {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// ConsoleLines are the lines the console summary prints for the checklist:
+// a heading and one line per item that applies; none when nothing applies.
+func (r *Report) ConsoleLines() []string {
+	items := r.Applicable()
+	if len(items) == 0 {
+		return nil
+	}
+	lines := []string{fmt.Sprintf("Manual steps from the PingAM 8.1 upgrade guide (%d; the report has the evidence):", len(items))}
+	for _, it := range items {
+		lines = append(lines, fmt.Sprintf("  - %s: %s (guide: %s)", it.Title, it.Summary, it.Section))
+	}
+	return lines
+}
+
+// tree is the upgraded configuration, with the input bytes of each file.
+type tree struct {
+	mode  engine.Mode
+	docs  []*doc
+	byPth map[string]*doc
+	// deleted holds the metadata of deleted files, for their service.
+	deleted map[string]string
+}
+
+// doc is one file of the upgraded tree.
+type doc struct {
+	Path   string
+	Data   []byte // as upgraded
+	In     []byte // as read (nil for a created file)
+	JSON   bool
+	Type   string // metadata.entityType
+	ID     string // metadata.entityId
+	Realm  string // metadata.realm; "" when global
+	Global bool
+	SunSID string
+}
+
+func newTree(res *engine.Result, out *engine.Output) *tree {
+	t := &tree{mode: res.Tree.Layout.Mode, byPth: map[string]*doc{}, deleted: map[string]string{}}
+	for i, d := range res.Tree.Docs {
+		if i >= len(out.Files) {
+			break
+		}
+		x := &doc{Path: out.Files[i].Path, Data: out.Files[i].Data, In: d.Raw, JSON: d.JSON}
+		switch e := d.Entity; {
+		case e != nil:
+			x.Type, x.ID, x.Realm, x.Global, x.SunSID = e.Type, e.ID, e.Realm, e.Global, e.SunServiceID
+		case x.JSON:
+			md := gjson.GetBytes(x.Data, "metadata")
+			if md.IsObject() {
+				x.Type = md.Get("entityType").String()
+				x.ID = md.Get("entityId").String()
+				realm := md.Get("realm")
+				x.Global = realm.Type == gjson.Null
+				x.Realm = realm.String()
+				x.SunSID = md.Get("sunServiceID").String()
+			}
+		}
+		t.docs = append(t.docs, x)
+		t.byPth[x.Path] = x
+	}
+	for p, raw := range res.DeletedRaw {
+		t.deleted[p] = gjson.GetBytes(raw, "metadata.entityType").String()
+	}
+	return t
+}
+
+// service is the entity type of the file at p ("" when it has none).
+func (t *tree) service(p string) string {
+	if d := t.byPth[p]; d != nil {
+		return d.Type
+	}
+	return t.deleted[p]
+}
+
+func (t *tree) input(p string) []byte {
+	if d := t.byPth[p]; d != nil {
+		return d.In
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
