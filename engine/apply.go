@@ -125,18 +125,7 @@ func Apply(ctx context.Context, tree *Tree, chain *Chain, opts Options) (*Result
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var all Errors
-	for i, err := range errs {
-		if err == nil {
-			continue
-		}
-		if e, ok := err.(*Error); ok {
-			all = append(all, e)
-		} else {
-			all = append(all, &Error{Code: CodeApply, File: docs[i].Path, Err: err})
-		}
-	}
-	if err := all.Err(); err != nil {
+	if err := gather(errs, func(i int) string { return docs[i].Path }); err != nil {
 		return nil, err
 	}
 	for i := range docs {

@@ -136,3 +136,21 @@ func CodeOf(err error) Code {
 	}
 	return ""
 }
+
+// gather collects the errors of a parallel pass over files, in file order,
+// as one sorted list; file(i) names the file of errs[i] for errors that do
+// not carry one.
+func gather(errs []error, file func(i int) string) error {
+	var all Errors
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		var e *Error
+		if !errors.As(err, &e) {
+			e = &Error{Code: CodeApply, File: file(i), Err: err}
+		}
+		all = append(all, e)
+	}
+	return all.Err()
+}

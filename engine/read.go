@@ -93,13 +93,7 @@ func ReadTree(ctx context.Context, root string, jobs int) (*Tree, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var all Errors
-	for _, e := range errs {
-		if e != nil {
-			all = append(all, e.(*Error))
-		}
-	}
-	if err := all.Err(); err != nil {
+	if err := gather(errs, func(i int) string { return paths[i] }); err != nil {
 		return nil, err
 	}
 	t.Docs = append(t.Docs, links...)

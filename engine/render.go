@@ -63,13 +63,7 @@ func (res *Result) Render(ctx context.Context, opts RenderOptions) (*Output, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var all Errors
-	for _, e := range errs {
-		if e != nil {
-			all = append(all, e.(*Error))
-		}
-	}
-	if err := all.Err(); err != nil {
+	if err := gather(errs, func(i int) string { return docs[i].Path }); err != nil {
 		return nil, err
 	}
 	for _, u := range out.Unchanged {
