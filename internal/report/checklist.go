@@ -322,7 +322,8 @@ func deviceSchemaItem(t *tree, stores []idStore) Item {
 	it := newItem("identity-store-device-schema", "Identity store schema for push, WebAuthn and device profiles (opendj_webauthndevices, opendj_deviceprofiles, opendj_bounddevices)", secIdStore)
 	it.Action = fmt.Sprintf("Apply %[1]s/opendj_webauthndevices.ldif, %[1]s/opendj_deviceprofiles.ldif and %[1]s/opendj_bounddevices.ldif of the deployed am.war "+
 		"to each PingDS identity store with ldapmodify. If you do not make this schema change, remove webauthnDeviceProfilesContainer from the LDAP User Object Class "+
-		"of each such identity store after the upgrade (Realms > realm > Identity Stores > store > User Configuration), in every realm that uses it.",
+		"of each such identity store after the upgrade (Realms > realm > Identity Stores > store > User Configuration), in every realm that uses it; "+
+		"the optional rule group --with no-webauthn-schema does that in the configuration.",
 		ldifDir)
 	ev, sure, maybe := dsStores(stores)
 	it.Evidence = append(it.Evidence, ev...)
