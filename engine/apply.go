@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -109,7 +110,7 @@ func Apply(ctx context.Context, tree *Tree, chain *Chain, opts Options) (*Result
 	}
 	r.planRules(res)
 	if err := r.createEntities(res); err != nil {
-		return nil, err
+		return nil, withMalformed(tree.Docs, nil, err)
 	}
 
 	docs := tree.Docs
@@ -126,7 +127,7 @@ func Apply(ctx context.Context, tree *Tree, chain *Chain, opts Options) (*Result
 		return nil, err
 	}
 	if err := gather(errs, func(i int) string { return docs[i].Path }); err != nil {
-		return nil, err
+		return nil, withMalformed(docs, errs, nil)
 	}
 	for i := range docs {
 		res.Events = append(res.Events, events[i]...)
@@ -139,6 +140,36 @@ func Apply(ctx context.Context, tree *Tree, chain *Chain, opts Options) (*Result
 	}
 	r.finish(res)
 	return res, nil
+}
+
+// withMalformed adds to the errors of a run that stops early every
+// malformed file no rule read, so that one run reports them all. perDoc is
+// indexed like docs (or nil); runErr is an error about the whole run.
+func withMalformed(docs []*Document, perDoc []error, runErr error) error {
+	var all Errors
+	for i, d := range docs {
+		if perDoc != nil && perDoc[i] != nil {
+			all = append(all, asError(perDoc[i], d.Path))
+			continue
+		}
+		if d.JSON && d.root == nil && d.Link == "" {
+			if _, err := Reformat(nil, d.Raw, PrintOptions{}); err != nil {
+				all = append(all, d.syntaxError(err).(*Error))
+			}
+		}
+	}
+	if runErr != nil {
+		all = append(all, asError(runErr, ""))
+	}
+	return all.Err()
+}
+
+func asError(err error, file string) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: CodeApply, File: file, Err: err}
 }
 
 func modeError(tree *Tree, chain *Chain) error {

@@ -143,14 +143,9 @@ func CodeOf(err error) Code {
 func gather(errs []error, file func(i int) string) error {
 	var all Errors
 	for i, err := range errs {
-		if err == nil {
-			continue
+		if err != nil {
+			all = append(all, asError(err, file(i)))
 		}
-		var e *Error
-		if !errors.As(err, &e) {
-			e = &Error{Code: CodeApply, File: file(i), Err: err}
-		}
-		all = append(all, e)
 	}
 	return all.Err()
 }
