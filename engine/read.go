@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -169,26 +168,6 @@ func linkLeaves(root, rel, target string) string {
 func reversed(s []string) []string {
 	slices.Reverse(s)
 	return s
-}
-
-// readFile reads a file and its permission bits with one open, one fstat
-// and one read: trees have tens of thousands of small files.
-func readFile(p string) ([]byte, fs.FileMode, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, 0, err
-	}
-	buf := make([]byte, st.Size())
-	n, err := io.ReadFull(f, buf)
-	if err == io.ErrUnexpectedEOF {
-		err = nil // the file shrank while read: keep what is there
-	}
-	return buf[:n], st.Mode().Perm(), err
 }
 
 // checkStrays warns about files of the other layout inside the tree (the

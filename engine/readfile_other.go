@@ -1,0 +1,29 @@
+//go:build !linux
+
+package engine
+
+import (
+	"io"
+	"io/fs"
+	"os"
+)
+
+// readFile reads a file and its permission bits with one open, one fstat
+// and one read.
+func readFile(p string) ([]byte, fs.FileMode, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	buf := make([]byte, st.Size())
+	n, err := io.ReadFull(f, buf)
+	if err == io.ErrUnexpectedEOF {
+		err = nil // the file shrank while read: keep what is there
+	}
+	return buf[:n], st.Mode().Perm(), err
+}
