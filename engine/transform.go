@@ -164,14 +164,8 @@ func containsString(arr *Value, s string) bool {
 	return false
 }
 
-// notImplementedTransforms are the vendor's Java transforms whose effect is
-// not public. Rules name them so that the coverage is visible; they change
-// nothing and every run says so.
-var notImplementedTransforms = map[string]string{}
-
 // RegisterNotImplemented registers a vendor transform whose effect is not
 // public.
 func RegisterNotImplemented(name, why string) {
 	RegisterTransform(&Transform{Name: name, NotImplemented: why, Doc: fmt.Sprintf("Not implemented: %s.", why)})
-	notImplementedTransforms[name] = why
 }
