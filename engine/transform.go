@@ -120,6 +120,11 @@ func init() {
 			"`$inline` reference to a script file is left alone and reported.",
 		Apply: func(t *TransformContext, _ *Value) error {
 			s := t.Section().Get("script")
+			if s != nil && s.Kind == Object {
+				t.c.run.warn("rule %s: %s at %s: the script is a reference to a file (%s); javax references in it are not rewritten: edit the file",
+					t.c.rule.ID, t.c.doc.Path, append(Pointer{"data"}, append(t.c.scopePtr, "script")...), briefValue(s))
+				return nil
+			}
 			if s == nil || s.Kind != String {
 				return nil
 			}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/amupgrade/amupgrade/engine"
 	"github.com/amupgrade/amupgrade/rules"
 	"github.com/amupgrade/amupgrade/ruleset"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -153,4 +154,17 @@ func indent(s, pre string) string {
 		lines[i] = pre + l
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// Every registered transform is documented in docs/rules.md.
+func TestTransformsDocumented(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "docs", "rules.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range engine.Transforms() {
+		if !strings.Contains(string(src), "| `"+tr.Name+"` |") {
+			t.Errorf("transform %s has no row in docs/rules.md's Transforms tables", tr.Name)
+		}
+	}
 }
