@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -36,16 +35,7 @@ func run(t *testing.T, args ...string) (int, string, string) {
 
 func readFiles(t *testing.T, root string) map[string][]byte {
 	t.Helper()
-	files := map[string][]byte{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		b, err := os.ReadFile(p)
-		files[filepath.ToSlash(rel)] = b
-		return err
-	})
+	files, err := treeFiles(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,10 +161,10 @@ func TestRealTreesUpgrade(t *testing.T) {
 				t.Fatalf("exit %d\n%s", code, stderr)
 			}
 			a, b := readFiles(t, out1), readFiles(t, out4)
-			if !sameTrees(a, b) {
+			if !sameFiles(a, b) {
 				t.Error("output differs between -j 1 and -j 4")
 			}
-			if !sameTrees(before, readFiles(t, in)) {
+			if !sameFiles(before, readFiles(t, in)) {
 				t.Error("the input tree was modified")
 			}
 			if code, stdout, stderr := run(t, append([]string{"-i", out1, "--check"}, tc.args...)...); code != 0 {
@@ -183,21 +173,9 @@ func TestRealTreesUpgrade(t *testing.T) {
 			if code, _, stderr := run(t, append([]string{"-i", out1, "-o", out2}, tc.args...)...); code != 0 {
 				t.Fatalf("second run: exit %d\n%s", code, stderr)
 			}
-			if !sameTrees(a, readFiles(t, out2)) {
+			if !sameFiles(a, readFiles(t, out2)) {
 				t.Error("a second run changed the output")
 			}
 		})
 	}
-}
-
-func sameTrees(a, b map[string][]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for p, x := range a {
-		if y, ok := b[p]; !ok || !bytes.Equal(x, y) {
-			return false
-		}
-	}
-	return true
 }
