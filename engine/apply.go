@@ -61,8 +61,14 @@ type Result struct {
 	// before and after ("" when unknown).
 	StartVersion, EndVersion string
 	Created, Deleted         []string
-	// DeletedRaw holds the input bytes of the deleted files, for diffs.
+	// DeletedRaw holds the input bytes of the deleted files, for diffs
+	// (Apply only: Upgrade hands them to its Sink instead).
 	DeletedRaw map[string][]byte
+	// Changed lists, sorted, the files of the new tree whose bytes differ
+	// from the input (created ones included); Differ counts them plus the
+	// deleted files (Upgrade only; Render counts them in Output.Differ).
+	Changed []string
+	Differ  int
 }
 
 // rulePlan is what is known of a rule before any document is touched.
