@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"sort"
 	"sync"
@@ -95,13 +97,47 @@ type Run struct {
 	notImpl          map[string]bool
 	warnings         []string
 	createdAt        map[*Document]int // first rule a created document sees
+	treeTransforms   []treeTransform
+
+	sink   Sink // nil for Apply
+	render RenderOptions
+}
+
+// treeTransform is a whole-tree transform of an enabled rule, checked once
+// every identity is known.
+type treeTransform struct {
+	rule *Rule
+	op   *TransformOp
 }
 
 // Apply runs the chain over the tree. It changes the documents in memory
-// only; nothing is written. All documents are processed in parallel, each
-// through the rules in order; the outcome does not depend on the number of
-// workers.
+// only; nothing is written, and Render prints them. All documents are
+// processed in parallel, each through the rules in order; the outcome does
+// not depend on the number of workers.
 func Apply(ctx context.Context, tree *Tree, chain *Chain, opts Options) (*Result, error) {
+	return run(ctx, tree, chain, opts, RenderOptions{}, nil)
+}
+
+// Upgrade runs the chain over the tree and hands every file of the new tree
+// (and every deleted file) to sink as soon as it is done, then forgets it:
+// only identities and events are kept, so a tree from ScanTree is read,
+// upgraded, printed and handed over file by file, in bounded memory.
+//
+// What must be known before the first file is the version tracking, read
+// first from its path. Entities of create rules are decided after the pass,
+// from the identities of the files as read, and then go through the rules
+// after their own; the tracking document is updated and handed over last.
+// The Result lists what Apply and Render would; an error (of any file, or
+// two files with one path) means the files handed over must be thrown away.
+func Upgrade(ctx context.Context, tree *Tree, chain *Chain, opts Options, ro RenderOptions, sink Sink) (*Result, error) {
+	if sink == nil {
+		return nil, errors.New("engine.Upgrade: nil sink")
+	}
+	return run(ctx, tree, chain, opts, ro, sink)
+}
+
+// run is Apply (sink nil: documents stay in memory, unprinted) and Upgrade.
+func run(ctx context.Context, tree *Tree, chain *Chain, opts Options, ro RenderOptions, sink Sink) (*Result, error) {
 	if chain.Mode != tree.Layout.Mode {
 		return nil, modeError(tree, chain)
 	}
@@ -109,63 +145,171 @@ func Apply(ctx context.Context, tree *Tree, chain *Chain, opts Options) (*Result
 		opts.BaseDN = "ou=am-config"
 	}
 	r := &Run{tree: tree, chain: chain, opts: opts, matched: make([]bool, len(chain.Rules)),
-		notImpl: map[string]bool{}, createdAt: map[*Document]int{}}
+		notImpl: map[string]bool{}, createdAt: map[*Document]int{}, sink: sink, render: ro}
 	res := &Result{Tree: tree, Chain: chain, DeletedRaw: map[string][]byte{}}
-	if err := r.loadTracking(res); err != nil {
+	if err := r.loadTracking(ctx, res); err != nil {
 		return nil, err
 	}
 	r.planRules(res)
-	if err := r.createEntities(res); err != nil {
-		return nil, withMalformed(tree.Docs, nil, err)
-	}
 
-	docs := tree.Docs
-	events := make([][]Event, len(docs))
+	docs := slices.Clone(tree.Docs)
 	errs := make([]error, len(docs))
 	forEach(ctx, len(docs), opts.Jobs, func(i int) {
-		d := docs[i]
-		if d.Entity == nil {
-			return
-		}
-		events[i], errs[i] = r.applyDoc(d, r.createdAt[d])
+		errs[i] = r.process(docs[i], 0)
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	tree.noteLoadWarnings()
+	var all Errors
 	if err := gather(errs, func(i int) string { return docs[i].Path }); err != nil {
-		return nil, withMalformed(docs, errs, nil)
+		all = err.(Errors)
 	}
-	for i := range docs {
-		res.Events = append(res.Events, events[i]...)
+	r.checkTreeTransforms()
+	created, err := r.createEntities(res)
+	if err != nil {
+		all = append(all, asError(err, ""))
+	}
+	for _, d := range created {
+		if err := r.process(d, r.createdAt[d]); err != nil {
+			all = append(all, asError(err, d.Path))
+		}
+	}
+	if len(all) > 0 {
+		return nil, r.failed(all)
+	}
+	for _, d := range tree.Docs {
+		res.Events = append(res.Events, d.events...)
+		d.events = nil
 	}
 	if err := r.updateTracking(res); err != nil {
 		return nil, err
 	}
-	if err := r.stampAmsterVersion(); err != nil {
-		return nil, err
+	if d := r.tracking; d != nil {
+		if err := r.stamp(d); err != nil {
+			return nil, err
+		}
+		if err := r.emit(d); err != nil {
+			return nil, r.failed(Errors{asError(err, d.Path)})
+		}
 	}
 	r.finish(res)
+	if sink != nil {
+		if err := checkCollisions(tree.Docs, res.Events); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 
+// process runs the rules from rule index start over one document (reading
+// it first if need be) and, in an Upgrade, prints it and hands it over. The
+// tracking document waits for the end of the run.
+func (r *Run) process(d *Document, start int) error {
+	if err := r.tree.load(d); err != nil {
+		return err
+	}
+	if d.input == nil && !d.Created {
+		d.input = d.Entity // a Tree built in memory
+	}
+	if d.Entity != nil {
+		events, err := r.applyDoc(d, start)
+		d.events = append(d.events, events...)
+		if err != nil {
+			return err
+		}
+	}
+	if d == r.tracking {
+		return nil
+	}
+	if err := r.stamp(d); err != nil {
+		return err
+	}
+	return r.emit(d)
+}
+
+// emit prints a finished document, hands it to the sink and forgets its
+// bytes. Without a sink (Apply) the document stays as it is for Render.
+func (r *Run) emit(d *Document) error {
+	if r.sink == nil {
+		return nil
+	}
+	f := &FileResult{Path: d.Path, From: d.renamedFrom, In: d.Raw, Mode: d.Mode, Link: d.Link, JSON: d.JSON,
+		Entity: d.Entity, Created: d.Created, Deleted: d.Deleted}
+	if d.Deleted {
+		if d.Created {
+			return nil
+		}
+		f.Path, f.From = d.inputPath(), ""
+	} else {
+		out, err := renderDoc(d, PrintOptions{PrettyArrays: r.render.PrettyArrays}, r.render.KeepFormat)
+		if err != nil {
+			return err
+		}
+		f.Out = out
+		f.Unchanged = !d.Created && d.renamedFrom == "" && bytes.Equal(out, d.Raw)
+		d.differs = !f.Unchanged
+	}
+	err := r.sink(f)
+	d.Raw, d.root, d.original = nil, nil, nil
+	return err
+}
+
+// failed reports the errors of a run; when some come from two documents
+// written to one path, the explanation of that replaces them.
+func (r *Run) failed(all Errors) error {
+	if r.sink != nil {
+		var dup bool
+		for _, e := range all {
+			dup = dup || errors.Is(e, fs.ErrExist)
+		}
+		if dup {
+			docs := slices.Clone(r.tree.Docs)
+			sort.SliceStable(docs, func(i, j int) bool { return docs[i].Path < docs[j].Path })
+			if err := checkCollisions(liveDocs(docs), nil); err != nil {
+				return err
+			}
+		}
+		return all.Err()
+	}
+	return withMalformed(r.tree.Docs, all)
+}
+
+func liveDocs(docs []*Document) []*Document {
+	var live []*Document
+	for _, d := range docs {
+		if !d.Deleted {
+			live = append(live, d)
+		}
+	}
+	return live
+}
+
 // withMalformed adds to the errors of a run that stops early every
-// malformed file no rule read, so that one run reports them all. perDoc is
-// indexed like docs (or nil); runErr is an error about the whole run.
-func withMalformed(docs []*Document, perDoc []error, runErr error) error {
+// malformed file no rule read, so that one run reports them all, in path
+// order; errors about no file come last.
+func withMalformed(docs []*Document, known Errors) error {
+	byFile := map[string][]*Error{}
+	for _, e := range known {
+		byFile[e.File] = append(byFile[e.File], e)
+	}
 	var all Errors
-	for i, d := range docs {
-		if perDoc != nil && perDoc[i] != nil {
-			all = append(all, asError(perDoc[i], d.Path))
+	for _, d := range docs {
+		if es, ok := byFile[d.Path]; ok {
+			all = append(all, es...)
+			delete(byFile, d.Path)
 			continue
 		}
-		if d.JSON && d.root == nil && d.Link == "" {
+		if d.JSON && d.root == nil && d.Link == "" && !d.pending {
 			if _, err := Reformat(nil, d.Raw, PrintOptions{}); err != nil {
 				all = append(all, d.syntaxError(err).(*Error))
 			}
 		}
 	}
-	if runErr != nil {
-		all = append(all, asError(runErr, ""))
+	for _, e := range known {
+		if _, ok := byFile[e.File]; ok {
+			all = append(all, e)
+		}
 	}
 	return all.Err()
 }
@@ -219,9 +363,8 @@ func (r *Run) planRules(res *Result) {
 				// A part without a selector holds whole-tree transforms.
 				r.matched[i] = true
 				for _, op := range p.Ops {
-					if t, ok := op.(*TransformOp); ok && t.T.NotImplemented != "" &&
-						(t.T.Satisfied == nil || !t.T.Satisfied(r.tree, t.Args)) {
-						r.notImplemented(rule, t.T)
+					if t, ok := op.(*TransformOp); ok && t.T.NotImplemented != "" {
+						r.treeTransforms = append(r.treeTransforms, treeTransform{rule, t})
 					}
 				}
 			}
@@ -300,6 +443,16 @@ func (r *Run) createSection(c *opContext, within Pointer) *Value {
 	return cur
 }
 
+// checkTreeTransforms reports the whole-tree transforms that are not
+// implemented, unless the tree as read already has what they would add.
+func (r *Run) checkTreeTransforms() {
+	for _, t := range r.treeTransforms {
+		if t.op.T.Satisfied == nil || !t.op.T.Satisfied(r.tree, t.op.Args) {
+			r.notImplemented(t.rule, t.op.T)
+		}
+	}
+}
+
 func (r *Run) markMatched(i int) {
 	r.mu.Lock()
 	r.matched[i] = true
@@ -345,24 +498,36 @@ func (r *Run) finish(res *Result) {
 	for _, d := range r.tree.Docs {
 		switch {
 		case d.Deleted && !d.Created:
-			res.Deleted = append(res.Deleted, d.Path)
-			res.DeletedRaw[d.Path] = d.Raw
+			res.Deleted = append(res.Deleted, d.inputPath())
+			if r.sink == nil {
+				res.DeletedRaw[d.inputPath()] = d.Raw
+			}
 		case d.Deleted:
 		default:
 			if d.Created {
 				res.Created = append(res.Created, d.Path)
 			} else if d.renamedFrom != "" {
 				res.Deleted = append(res.Deleted, d.renamedFrom)
-				res.DeletedRaw[d.renamedFrom] = d.Raw
+				if r.sink == nil {
+					res.DeletedRaw[d.renamedFrom] = d.Raw
+				}
 				res.Created = append(res.Created, d.Path)
+			}
+			if d.differs {
+				res.Changed = append(res.Changed, d.Path)
 			}
 			kept = append(kept, d)
 		}
 	}
+	clear(r.tree.Docs[len(kept):])
 	r.tree.Docs = kept
 	sort.Slice(r.tree.Docs, func(i, j int) bool { return r.tree.Docs[i].Path < r.tree.Docs[j].Path })
 	slices.Sort(res.Created)
 	slices.Sort(res.Deleted)
+	slices.Sort(res.Changed)
+	if r.sink != nil {
+		res.Differ = len(res.Changed) + len(res.Deleted) - countRenamed(res)
+	}
 }
 
 func cut0(s string) (string, string, bool) {

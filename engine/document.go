@@ -41,6 +41,32 @@ type Document struct {
 	Created  bool
 	// renamedFrom holds the path a set-entity-id moved the file away from.
 	renamedFrom string
+
+	// pending: the file is listed but not read yet (ScanTree).
+	pending bool
+	// input is the identity as read, before any rule ran.
+	input *Entity
+	// bom and stray note what reading found, for warnings in path order.
+	bom, stray bool
+	// differs: the new bytes differ from the input (set once rendered).
+	differs bool
+	events  []Event
+}
+
+// inputPath is where the file was read from (or created).
+func (d *Document) inputPath() string {
+	if d.renamedFrom != "" {
+		return d.renamedFrom
+	}
+	return d.Path
+}
+
+// inputEntity is the identity as read; for a created document, as created.
+func (d *Document) inputEntity() *Entity {
+	if d.Created {
+		return d.Entity
+	}
+	return d.input
 }
 
 // key identifies an entity: its type, id, realm and path parameters (all

@@ -15,32 +15,49 @@ import (
 	"sync"
 )
 
-// Tree is a configuration tree read into memory.
+// Tree is a configuration tree: every file's path, and for files read so
+// far their bytes and identity.
 type Tree struct {
 	Root     string
 	Layout   Layout
 	Docs     []*Document // sorted by Path
 	Warnings []string
+	// dir is the folder the files are read from (Root with a link to it
+	// resolved).
+	dir string
 }
 
-// ReadTree reads every file under root. Symbolic links are never followed,
-// so nothing outside root is read: a link whose target stays inside the tree
-// becomes a Document with Link set, which passes through unchanged (as a
-// link); a link to an absolute path or out of the tree is left out, with a
-// warning.
+// ReadTree reads every file under root into memory. Symbolic links are never
+// followed, so nothing outside root is read: a link whose target stays
+// inside the tree becomes a Document with Link set, which passes through
+// unchanged (as a link); a link to an absolute path or out of the tree is
+// left out, with a warning.
 func ReadTree(ctx context.Context, root string, jobs int) (*Tree, error) {
+	t, err := ScanTree(root)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.loadAll(ctx, jobs); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// ScanTree lists the files under root without reading them: Upgrade reads
+// each when it comes to it, and drops it once written, so that memory does
+// not grow with the tree. Links are handled as ReadTree does.
+func ScanTree(root string) (*Tree, error) {
 	layout, err := DetectLayout(root)
 	if err != nil {
 		return nil, err
 	}
-	t := &Tree{Root: root, Layout: layout}
+	t := &Tree{Root: root, Layout: layout, dir: root}
 	// The folder given may itself be a link to where the configuration
 	// lives: that one link is followed (WalkDir would not enter it).
 	if real, err := filepath.EvalSymlinks(root); err == nil {
-		root = real
+		t.dir = real
 	}
-	var paths []string
-	var links []*Document
+	root = t.dir
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			rel, _ := filepath.Rel(root, p)
@@ -61,7 +78,7 @@ func ReadTree(ctx context.Context, root string, jobs int) (*Tree, error) {
 				t.Warnings = append(t.Warnings, fmt.Sprintf("%s is a symbolic link to %s, %s: not followed, and not copied to the output (an upgrade in place removes it); copy what it points to into the tree, or recreate the link after the upgrade", rel, target, why))
 				return nil
 			}
-			links = append(links, &Document{Path: rel, Link: target})
+			t.Docs = append(t.Docs, &Document{Path: rel, Link: target})
 			return nil
 		case d.IsDir():
 			return nil
@@ -69,41 +86,74 @@ func ReadTree(ctx context.Context, root string, jobs int) (*Tree, error) {
 			t.Warnings = append(t.Warnings, fmt.Sprintf("%s is not a regular file: left out", rel))
 			return nil
 		}
-		paths = append(paths, rel)
+		t.Docs = append(t.Docs, &Document{Path: rel, JSON: layout.IsConfig(rel), pending: true})
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	t.Docs = make([]*Document, len(paths))
-	errs := make([]error, len(paths))
-	forEach(ctx, len(paths), jobs, func(i int) {
-		raw, mode, err := readFile(filepath.Join(root, filepath.FromSlash(paths[i])))
-		if err != nil {
-			errs[i] = &Error{Code: CodeInput, File: paths[i], Msg: "cannot read; check its permissions", Err: unwrapPathError(err)}
-			return
-		}
-		d := &Document{Path: paths[i], Raw: raw, Mode: mode, JSON: layout.IsConfig(paths[i])}
-		if d.JSON {
-			d.Entity = scanEntity(raw)
-		}
-		t.Docs[i] = d
+	// WalkDir goes in lexical order of names, which is not the order of
+	// paths ("a b/x" against "a/x").
+	sort.Slice(t.Docs, func(i, j int) bool { return t.Docs[i].Path < t.Docs[j].Path })
+	return t, nil
+}
+
+// loadAll reads every file not read yet.
+func (t *Tree) loadAll(ctx context.Context, jobs int) error {
+	errs := make([]error, len(t.Docs))
+	forEach(ctx, len(t.Docs), jobs, func(i int) {
+		errs[i] = t.load(t.Docs[i])
 	})
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	if err := gather(errs, func(i int) string { return paths[i] }); err != nil {
-		return nil, err
+	if err := gather(errs, func(i int) string { return t.Docs[i].Path }); err != nil {
+		return err
 	}
-	t.Docs = append(t.Docs, links...)
-	sort.Slice(t.Docs, func(i, j int) bool { return t.Docs[i].Path < t.Docs[j].Path })
-	t.checkStrays()
+	t.noteLoadWarnings()
+	return nil
+}
+
+// load reads one file, if not read yet, and its identity.
+func (t *Tree) load(d *Document) error {
+	if !d.pending {
+		return nil
+	}
+	raw, mode, err := readFile(filepath.Join(t.dir, filepath.FromSlash(d.Path)))
+	if err != nil {
+		return &Error{Code: CodeInput, File: d.Path, Msg: "cannot read; check its permissions", Err: unwrapPathError(err)}
+	}
+	d.pending = false
+	d.Raw, d.Mode = raw, mode
+	if d.JSON {
+		d.Entity = scanEntity(raw)
+		// A file of the other layout (the vendor tool run in the wrong
+		// mode leaves Amster files in FBC trees) passes through byte for
+		// byte: no rule sees it, and it is not re-printed.
+		if t.Layout.Mode == FBC && d.Entity != nil && d.Entity.AmsterVersion != "" {
+			d.Entity, d.JSON, d.stray = nil, false, true
+		}
+		d.bom = d.JSON && bytes.HasPrefix(raw, utf8BOM)
+	}
+	d.input = d.Entity
+	return nil
+}
+
+// noteLoadWarnings warns, in path order, about what reading the files found:
+// strays of the other layout, then byte order marks.
+func (t *Tree) noteLoadWarnings() {
 	for _, d := range t.Docs {
-		if d.JSON && bytes.HasPrefix(d.Raw, utf8BOM) {
+		if d.stray {
+			d.stray = false
+			t.Warnings = append(t.Warnings, fmt.Sprintf("%s is an Amster file inside a file-based configuration: passed through unchanged", d.Path))
+		}
+	}
+	for _, d := range t.Docs {
+		if d.bom {
+			d.bom = false
 			t.Warnings = append(t.Warnings, fmt.Sprintf("%s starts with a UTF-8 byte order mark: accepted, as AM does, and left out when the file is re-printed", d.Path))
 		}
 	}
-	return t, nil
 }
 
 var utf8BOM = []byte("\xEF\xBB\xBF")
@@ -170,23 +220,6 @@ func reversed(s []string) []string {
 	return s
 }
 
-// checkStrays warns about files of the other layout inside the tree (the
-// vendor tool run in the wrong mode leaves Amster files in FBC trees). They
-// pass through unchanged.
-func (t *Tree) checkStrays() {
-	if t.Layout.Mode != FBC {
-		return
-	}
-	for _, d := range t.Docs {
-		if d.JSON && d.Entity != nil && d.Entity.AmsterVersion != "" {
-			t.Warnings = append(t.Warnings, fmt.Sprintf("%s is an Amster file inside a file-based configuration: passed through unchanged", d.Path))
-			// Byte for byte: no rule sees it, and it is not re-printed.
-			d.Entity = nil
-			d.JSON = false
-		}
-	}
-}
-
 // forEach runs fn(0..n-1) on jobs goroutines (all CPUs when jobs < 1),
 // stopping early when ctx is cancelled.
 func forEach(ctx context.Context, n, jobs int, fn func(i int)) {
@@ -231,10 +264,10 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// find returns the document at path p, or nil.
+// find returns the document read from path p (or created there), or nil.
 func (t *Tree) find(p string) *Document {
-	i := sort.Search(len(t.Docs), func(i int) bool { return t.Docs[i].Path >= p })
-	if i < len(t.Docs) && t.Docs[i].Path == p {
+	i := sort.Search(len(t.Docs), func(i int) bool { return t.Docs[i].inputPath() >= p })
+	if i < len(t.Docs) && t.Docs[i].inputPath() == p {
 		return t.Docs[i]
 	}
 	return nil
@@ -245,8 +278,8 @@ func (t *Tree) find(p string) *Document {
 func (t *Tree) AmsterVersion() string {
 	count := map[string]int{}
 	for _, d := range t.Docs {
-		if d.Entity != nil && d.Entity.AmsterVersion != "" && !strings.HasPrefix(d.Entity.AmsterVersion, "&{") {
-			count[d.Entity.AmsterVersion]++
+		if e := d.inputEntity(); e != nil && e.AmsterVersion != "" && !strings.HasPrefix(e.AmsterVersion, "&{") {
+			count[e.AmsterVersion]++
 		}
 	}
 	best := ""

@@ -40,22 +40,11 @@ func (res *Result) Render(ctx context.Context, opts RenderOptions) (*Output, err
 	po := PrintOptions{PrettyArrays: opts.PrettyArrays}
 	forEach(ctx, len(docs), opts.Jobs, func(i int) {
 		d := docs[i]
-		f := File{Path: d.Path, Mode: d.Mode, Data: d.Raw, Link: d.Link}
-		switch {
-		case !d.JSON || d.Link != "":
-		case d.root != nil && d.Changed:
-			// Sized for the usual growth, so that a large file is not
-			// copied over and over as the buffer grows.
-			f.Data = AppendJSON(make([]byte, 0, len(d.Raw)+len(d.Raw)/4+512), d.root, po)
-		default:
-			b, err := Reformat(make([]byte, 0, len(d.Raw)+len(d.Raw)/8), d.Raw, po)
-			if err != nil {
-				errs[i] = d.syntaxError(err)
-				return
-			}
-			if !opts.KeepFormat {
-				f.Data = b
-			}
+		f := File{Path: d.Path, Mode: d.Mode, Link: d.Link}
+		var err error
+		if f.Data, err = renderDoc(d, po, opts.KeepFormat); err != nil {
+			errs[i] = err
+			return
 		}
 		out.Files[i] = f
 		out.Unchanged[i] = !d.Created && d.renamedFrom == "" && bytes.Equal(f.Data, d.Raw)
@@ -73,6 +62,28 @@ func (res *Result) Render(ctx context.Context, opts RenderOptions) (*Output, err
 	}
 	out.Differ += len(res.Deleted) - countRenamed(res)
 	return out, nil
+}
+
+// renderDoc prints one document: a changed one from its tree, sized for the
+// usual growth so that a large file is not copied over and over as the
+// buffer grows; an unchanged one straight from its bytes (checked as strict
+// JSON on the way), which KeepFormat keeps as they are. Other files keep
+// their bytes.
+func renderDoc(d *Document, po PrintOptions, keepFormat bool) ([]byte, error) {
+	switch {
+	case !d.JSON || d.Link != "":
+		return d.Raw, nil
+	case d.root != nil && d.Changed:
+		return AppendJSON(make([]byte, 0, len(d.Raw)+len(d.Raw)/4+512), d.root, po), nil
+	}
+	b, err := Reformat(make([]byte, 0, len(d.Raw)+len(d.Raw)/8), d.Raw, po)
+	if err != nil {
+		return nil, d.syntaxError(err)
+	}
+	if keepFormat {
+		return d.Raw, nil
+	}
+	return b, nil
 }
 
 // checkCollisions refuses two documents with one path, which rules can

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -13,10 +14,21 @@ const trackingType = "ConfigurationVersionService"
 // unless --from (or, for Amster, the export's amsterVersion) says where it
 // comes from, in which case the service is created; or unless
 // --ignoreNoRuleTracking.
-func (r *Run) loadTracking(res *Result) error {
+//
+// The tracking document is read first, from its path; only when it is not
+// there are all the files read to look for it elsewhere.
+func (r *Run) loadTracking(ctx context.Context, res *Result) error {
 	d := r.tree.find(r.tree.Layout.TrackingPath())
+	if d != nil {
+		if err := r.tree.load(d); err != nil {
+			return err
+		}
+	}
 	if d == nil || d.Entity == nil || d.Entity.Type != trackingType {
 		d = nil
+		if err := r.tree.loadAll(ctx, r.opts.Jobs); err != nil {
+			return err
+		}
 		for _, doc := range r.tree.Docs {
 			if doc.Entity != nil && doc.Entity.Type == trackingType && doc.Entity.Global {
 				d = doc
@@ -165,15 +177,17 @@ func (r *Run) updateTracking(res *Result) error {
 	return nil
 }
 
-// createEntities makes the entities of create rules that do not exist yet.
-// A created document then meets only the rules after its own.
-func (r *Run) createEntities(res *Result) error {
+// createEntities makes the entities of create rules that do not exist in
+// the tree as read, and returns them: each then meets only the rules after
+// its own.
+func (r *Run) createEntities(res *Result) ([]*Document, error) {
 	exists := map[string]bool{}
 	for _, d := range r.tree.Docs {
-		if e := d.Entity; e != nil {
+		if e := d.inputEntity(); e != nil {
 			exists[e.key()] = true
 		}
 	}
+	var created []*Document
 	for i, rule := range r.chain.Rules {
 		if rule.Create == nil || !r.plan[i].enabled {
 			continue
@@ -189,7 +203,7 @@ func (r *Run) createEntities(res *Result) error {
 			msg := fmt.Sprintf("rule %s: %s %s cannot be created: the tree has no %s %s to hold it", rule.ID,
 				rule.Create.Entity.Type, rule.Create.Entity.ID, strings.Join(req.Services, "/"), describeMatcher(req.EntityID))
 			if rule.Create.Required && !r.opts.IgnoreRequiredSecretMapping {
-				return &Error{Code: CodeInput, Pos: rule.Pos, RuleID: rule.ID, Msg: msg[len("rule "+rule.ID+": "):] +
+				return created, &Error{Code: CodeInput, Pos: rule.Pos, RuleID: rule.ID, Msg: msg[len("rule "+rule.ID+": "):] +
 					"; add it (or map the secret label in another global secret store and run with --ignoreRequiredSecretMapping)"}
 			}
 			r.warn("%s", msg)
@@ -197,7 +211,7 @@ func (r *Run) createEntities(res *Result) error {
 		}
 		d, err := r.newDocument(rule.Create)
 		if err != nil {
-			return &Error{Code: CodeApply, Pos: rule.Pos, RuleID: rule.ID, Msg: err.Error()}
+			return created, &Error{Code: CodeApply, Pos: rule.Pos, RuleID: rule.ID, Msg: err.Error()}
 		}
 		if old := r.tree.find(d.Path); old != nil {
 			r.warn("rule %s: %s exists but holds another entity; not created", rule.ID, d.Path)
@@ -207,16 +221,17 @@ func (r *Run) createEntities(res *Result) error {
 		r.matched[i] = true
 		r.createdAt[d] = i + 1
 		r.tree.Docs = append(r.tree.Docs, d)
-		sort.Slice(r.tree.Docs, func(i, j int) bool { return r.tree.Docs[i].Path < r.tree.Docs[j].Path })
+		sort.Slice(r.tree.Docs, func(i, j int) bool { return r.tree.Docs[i].inputPath() < r.tree.Docs[j].inputPath() })
+		created = append(created, d)
 		res.Events = append(res.Events, Event{RuleID: rule.ID, Step: rule.Step, File: d.Path, Op: "create"})
 	}
-	return nil
+	return created, nil
 }
 
 // anyMatch reports whether some document of the tree is selected.
 func (r *Run) anyMatch(s *Selector) bool {
 	for _, d := range r.tree.Docs {
-		if s.Match(d.Entity) {
+		if s.Match(d.inputEntity()) {
 			return true
 		}
 	}
@@ -319,27 +334,25 @@ func (r *Run) uid(e Entity) string {
 	return strings.Join(append(parts, r.opts.BaseDN), ",")
 }
 
-// stampAmsterVersion writes -a into every Amster file's metadata.
-func (r *Run) stampAmsterVersion() error {
-	if r.opts.AmsterVersion == "" || r.tree.Layout.Mode != Amster {
+// stamp writes -a into an Amster file's metadata.
+func (r *Run) stamp(d *Document) error {
+	if r.opts.AmsterVersion == "" || r.tree.Layout.Mode != Amster || d.Deleted ||
+		d.Entity == nil || d.Entity.AmsterVersion == r.opts.AmsterVersion {
 		return nil
 	}
-	for _, d := range r.tree.Docs {
-		if d.Entity == nil || d.Entity.AmsterVersion == r.opts.AmsterVersion {
-			continue
-		}
-		root, err := d.parsed()
-		if err != nil {
-			return err
-		}
-		md := root.Get("metadata")
-		if cur := md.Get("amsterVersion"); cur != nil && cur.Kind == String && cur.Text == r.opts.AmsterVersion {
-			continue
-		}
-		d.touch()
-		md.Set("amsterVersion", NewString(r.opts.AmsterVersion))
-		d.Entity.AmsterVersion = r.opts.AmsterVersion
+	root, err := d.parsed()
+	if err != nil {
+		return err
 	}
+	md := root.Get("metadata")
+	if cur := md.Get("amsterVersion"); cur != nil && cur.Kind == String && cur.Text == r.opts.AmsterVersion {
+		return nil
+	}
+	d.touch()
+	md.Set("amsterVersion", NewString(r.opts.AmsterVersion))
+	e := *d.Entity
+	e.AmsterVersion = r.opts.AmsterVersion
+	d.Entity = &e
 	return nil
 }
 

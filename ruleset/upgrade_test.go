@@ -1,0 +1,184 @@
+package ruleset_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/amupgrade/amupgrade/engine"
+	"github.com/amupgrade/amupgrade/ruleset"
+	"github.com/google/go-cmp/cmp"
+)
+
+// streamed is what an Upgrade handed to its sink.
+type streamed struct {
+	mu      sync.Mutex
+	files   map[string]string // path → bytes of the new tree
+	deleted map[string]string // path → input bytes of a deleted file
+	changed []string
+	calls   int
+	renamed int
+}
+
+func (s *streamed) sink(f *engine.FileResult) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	if f.Deleted {
+		s.deleted[f.Path] = string(f.In)
+		return nil
+	}
+	if _, dup := s.files[f.Path]; dup {
+		return fmt.Errorf("%s handed over twice", f.Path)
+	}
+	if f.From != "" {
+		// A renamed file: its old path is gone, as a deleted file's is.
+		s.deleted[f.From] = string(f.In)
+		s.renamed++
+	}
+	s.files[f.Path] = string(f.Out)
+	if f.Link != "" {
+		s.files[f.Path] = "link:" + f.Link
+	}
+	if !f.Unchanged {
+		s.changed = append(s.changed, f.Path)
+	}
+	return nil
+}
+
+// TestUpgradeMatchesApply upgrades every real tree twice, once in memory
+// (ReadTree, Apply, Render) and once streamed (ScanTree, Upgrade), and wants
+// the same files, the same changes and the same lists, whatever the number
+// of workers.
+func TestUpgradeMatchesApply(t *testing.T) {
+	real := filepath.Join("..", "..", "shared", "testdata", "real")
+	cases := []struct {
+		dir, from string
+		amster    string // -a
+	}{
+		{dir: "fbc-7.5.0-darkedges/services"},
+		{dir: "fbc-8.0-darkedges-amupgraded/services"},
+		{dir: "fbc-7.2-forgeops-cdk/services"},
+		{dir: "fbc-7.0.0-forgeops-cdk/services", from: "7.0.0"},
+		{dir: "amster-8.0.2-manoharreddy", amster: "8.1.0"},
+		{dir: "amster-6.5.1-forgeops-cdm", amster: "8.1.0"},
+	}
+	set, err := ruleset.Bundled()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	to := engine.MustVersion("8.1.0")
+	for _, tc := range cases {
+		t.Run(strings.Split(tc.dir, "/")[0], func(t *testing.T) {
+			dir := filepath.Join(real, filepath.FromSlash(tc.dir))
+			if _, err := os.Stat(dir); err != nil {
+				t.Skipf("real tree absent (%v): needs ../shared/testdata/real beside the checkout", err)
+			}
+			opts := engine.Options{From: tc.from, AmsterVersion: tc.amster}
+			whole, err := engine.ReadTree(ctx, dir, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var start engine.Version
+			if v := whole.AmsterVersion(); v != "" {
+				start = engine.MustVersion(v)
+			}
+			files, err := set.Plan(whole.Layout.Mode, start, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chain, err := set.Compile(files, ruleset.Config{To: to})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := engine.Apply(ctx, whole, chain, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := res.Render(ctx, engine.RenderOptions{PrettyArrays: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{}
+			var wantChanged []string
+			for i, f := range out.Files {
+				want[f.Path] = string(f.Data)
+				if f.Link != "" {
+					want[f.Path] = "link:" + f.Link
+				}
+				if !out.Unchanged[i] {
+					wantChanged = append(wantChanged, f.Path)
+				}
+			}
+			wantDeleted := map[string]string{}
+			for p, raw := range res.DeletedRaw {
+				wantDeleted[p] = string(raw)
+			}
+
+			for _, jobs := range []int{1, 4} {
+				tree, err := engine.ScanTree(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s := &streamed{files: map[string]string{}, deleted: map[string]string{}}
+				opts.Jobs = jobs
+				got, err := engine.Upgrade(ctx, tree, chain, opts, engine.RenderOptions{PrettyArrays: true}, s.sink)
+				if err != nil {
+					t.Fatalf("-j %d: %v", jobs, err)
+				}
+				if diff := cmp.Diff(want, s.files); diff != "" {
+					t.Errorf("-j %d: files differ (-Apply +Upgrade):\n%s", jobs, diff)
+				}
+				if diff := cmp.Diff(wantDeleted, s.deleted); diff != "" {
+					t.Errorf("-j %d: deleted files differ (-Apply +Upgrade):\n%s", jobs, diff)
+				}
+				if s.calls != len(want)+len(wantDeleted)-s.renamed {
+					t.Errorf("-j %d: sink called %d times for %d files and %d deleted", jobs, s.calls, len(want), len(wantDeleted))
+				}
+				slices.Sort(s.changed)
+				if diff := cmp.Diff(wantChanged, s.changed); diff != "" {
+					t.Errorf("-j %d: unchanged flags differ (-Apply +Upgrade):\n%s", jobs, diff)
+				}
+				if diff := cmp.Diff(wantChanged, got.Changed); diff != "" {
+					t.Errorf("-j %d: Result.Changed differs (-Apply +Upgrade):\n%s", jobs, diff)
+				}
+				if got.Differ != out.Differ {
+					t.Errorf("-j %d: Differ = %d, Render's %d", jobs, got.Differ, out.Differ)
+				}
+				if diff := cmp.Diff(summarize(res), summarize(got)); diff != "" {
+					t.Errorf("-j %d: results differ (-Apply +Upgrade):\n%s", jobs, diff)
+				}
+			}
+		})
+	}
+}
+
+// summarize prints the lists of a result that do not hold file bytes.
+func summarize(res *engine.Result) map[string][]string {
+	var events, unmatched []string
+	for _, e := range res.Events {
+		events = append(events, fmt.Sprintf("%s %s %s %s %s → %s", e.RuleID, e.Op, e.File, e.Pointer, jsonText(e.Old), jsonText(e.New)))
+	}
+	for _, r := range res.Unmatched {
+		unmatched = append(unmatched, r.ID)
+	}
+	return map[string][]string{
+		"events": events, "created": res.Created, "deleted": res.Deleted, "recorded": res.Recorded,
+		"skipped": res.Skipped, "unmatched": unmatched, "warnings": res.Warnings,
+		"notImplemented": res.NotImplemented, "kept": res.KeptPlaceholders,
+		"versions": {res.StartVersion, res.EndVersion},
+	}
+}
+
+func jsonText(v *engine.Value) string {
+	if v == nil {
+		return "(none)"
+	}
+	return string(engine.AppendJSON(nil, v, engine.PrintOptions{}))
+}
