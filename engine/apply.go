@@ -242,9 +242,19 @@ func (r *Run) emit(d *Document) error {
 		}
 		f.Path, f.From = d.inputPath(), ""
 	} else {
-		out, err := renderDoc(d, PrintOptions{PrettyArrays: r.render.PrettyArrays}, r.render.KeepFormat)
+		buf := renderBuffers.Get().(*[]byte)
+		defer func() {
+			// A buffer grown by one huge file is not worth keeping.
+			if cap(*buf) <= 1<<20 {
+				renderBuffers.Put(buf)
+			}
+		}()
+		out, printed, err := renderDoc((*buf)[:0], d, PrintOptions{PrettyArrays: r.render.PrettyArrays}, r.render.KeepFormat)
 		if err != nil {
 			return err
+		}
+		if printed && cap(out) > cap(*buf) {
+			*buf = out[:0]
 		}
 		f.Out = out
 		f.Unchanged = !d.Created && d.renamedFrom == "" && bytes.Equal(out, d.Raw)
@@ -254,6 +264,10 @@ func (r *Run) emit(d *Document) error {
 	d.Raw, d.root, d.original = nil, nil, nil
 	return err
 }
+
+// renderBuffers hold printed files while a sink looks at them: FileResult.Out
+// is only valid during the call.
+var renderBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // failed reports the errors of a run; when some come from two documents
 // written to one path, the explanation of that replaces them.

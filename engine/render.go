@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 )
 
 // RenderOptions choose how configuration files are printed.
@@ -42,7 +43,7 @@ func (res *Result) Render(ctx context.Context, opts RenderOptions) (*Output, err
 		d := docs[i]
 		f := File{Path: d.Path, Mode: d.Mode, Link: d.Link}
 		var err error
-		if f.Data, err = renderDoc(d, po, opts.KeepFormat); err != nil {
+		if f.Data, _, err = renderDoc(nil, d, po, opts.KeepFormat); err != nil {
 			errs[i] = err
 			return
 		}
@@ -69,21 +70,24 @@ func (res *Result) Render(ctx context.Context, opts RenderOptions) (*Output, err
 // buffer grows; an unchanged one straight from its bytes (checked as strict
 // JSON on the way), which KeepFormat keeps as they are. Other files keep
 // their bytes.
-func renderDoc(d *Document, po PrintOptions, keepFormat bool) ([]byte, error) {
+//
+// The bytes are appended to buf (nil: a new buffer); printed is false when
+// the file keeps its input bytes instead.
+func renderDoc(buf []byte, d *Document, po PrintOptions, keepFormat bool) (data []byte, printed bool, err error) {
 	switch {
 	case !d.JSON || d.Link != "":
-		return d.Raw, nil
+		return d.Raw, false, nil
 	case d.root != nil && d.Changed:
-		return AppendJSON(make([]byte, 0, len(d.Raw)+len(d.Raw)/4+512), d.root, po), nil
+		return AppendJSON(slices.Grow(buf, len(d.Raw)+len(d.Raw)/4+512), d.root, po), true, nil
 	}
-	b, err := Reformat(make([]byte, 0, len(d.Raw)+len(d.Raw)/8), d.Raw, po)
+	b, err := Reformat(slices.Grow(buf, len(d.Raw)+len(d.Raw)/8), d.Raw, po)
 	if err != nil {
-		return nil, d.syntaxError(err)
+		return nil, false, d.syntaxError(err)
 	}
 	if keepFormat {
-		return d.Raw, nil
+		return d.Raw, false, nil
 	}
-	return b, nil
+	return b, true, nil
 }
 
 // checkCollisions refuses two documents with one path, which rules can

@@ -182,3 +182,30 @@ func jsonText(v *engine.Value) string {
 	}
 	return string(engine.AppendJSON(nil, v, engine.PrintOptions{}))
 }
+
+// The streamed pass over the real 936-file tree: reading each file, the
+// FBC chain, printing, and a sink that drops everything.
+func BenchmarkUpgradeRealTree(b *testing.B) {
+	dir := realFBC(b)
+	set, err := ruleset.Bundled()
+	if err != nil {
+		b.Fatal(err)
+	}
+	to := engine.MustVersion("8.1.0")
+	files, _ := set.Plan(engine.FBC, nil, to)
+	chain, err := set.Compile(files, ruleset.Config{To: to})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		tree, err := engine.ScanTree(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := engine.Upgrade(ctx, tree, chain, engine.Options{}, engine.RenderOptions{}, func(*engine.FileResult) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
