@@ -1,7 +1,21 @@
 // Package engine upgrades a tree of AM configuration files with a compiled
 // chain of rules. It knows nothing of rule files (see package ruleset).
 //
-// The flow is read → apply → render → write:
+// The command line streams the tree, so that memory does not grow with it:
+//
+//	tree, _ := engine.ScanTree("config/services")                  // paths only
+//	w, _ := engine.NewTreeWriter(ctx, "upgraded", engine.WriteOptions{Clean: true})
+//	defer w.Abort()
+//	res, _ := engine.Upgrade(ctx, tree, chain, engine.Options{}, engine.RenderOptions{},
+//		func(f *engine.FileResult) error { // each file once, from several workers
+//			if f.Deleted {
+//				return nil
+//			}
+//			return w.Put(engine.File{Path: f.Path, Data: f.Out, Mode: f.Mode, Link: f.Link})
+//		})
+//	w.Commit(ctx, nil) // the new tree replaces the old one atomically
+//
+// and the same pass runs in memory for tests and tools:
 //
 //	tree, _ := engine.ReadTree(ctx, "config/services", 0)      // every file, identity from metadata
 //	res, _ := engine.Apply(ctx, tree, chain, engine.Options{})  // rules in order, documents in parallel
@@ -12,8 +26,9 @@
 // path parameters) read from metadata without a full parse, so files that no
 // selector matches are never decoded. Values are ordered JSON (Value), paths
 // inside documents are JSON Pointers, and every change is an Event. Version
-// tracking (the ConfigurationVersionService) decides before any document is
-// touched which rules run, so each document goes through the chain on its
-// own and the output does not depend on the number of workers. WriteTree
-// builds the new tree beside the output and swaps it in atomically.
+// tracking (the ConfigurationVersionService) is read first and decides which
+// rules run, so each document goes through the chain on its own and the
+// output does not depend on the number of workers. Create rules are decided
+// after the pass, from the identities as read. The writer builds the new
+// tree beside the output and swaps it in atomically.
 package engine

@@ -4,8 +4,11 @@ package engine
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -62,4 +65,101 @@ func sameDevice(a, b fs.FileInfo) bool {
 	sa, ok1 := a.Sys().(*syscall.Stat_t)
 	sb, ok2 := b.Sys().(*syscall.Stat_t)
 	return !ok1 || !ok2 || sa.Dev == sb.Dev
+}
+
+// createFile creates name, which must not exist, with exactly perm, and writes data into it.
+// Trees have tens of thousands of small files, so it uses the system calls directly: an
+// os.File costs more per file (poller registration, finalizer) than the write does.
+//
+// The umask of whoever runs the upgrade must not change the modes of production configuration,
+// so perm is set again with fchmod when mask (see createMask) says the kernel may have taken
+// bits off it.
+func createFile(name string, data []byte, perm, mask fs.FileMode) error {
+	var fd int
+	err := ignoringEINTR(func() (err error) {
+		fd, err = unix.Open(name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, uint32(perm))
+		return err
+	})
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	for len(data) > 0 {
+		n, err := unix.Write(fd, data)
+		if err == unix.EINTR {
+			continue
+		}
+		if err == nil && n == 0 {
+			err = io.ErrShortWrite
+		}
+		if err != nil {
+			unix.Close(fd)
+			return &fs.PathError{Op: "write", Path: name, Err: err}
+		}
+		data = data[n:]
+	}
+	if perm&mask != 0 {
+		if err := ignoringEINTR(func() error { return unix.Fchmod(fd, uint32(perm)) }); err != nil {
+			unix.Close(fd)
+			return &fs.PathError{Op: "chmod", Path: name, Err: err}
+		}
+	}
+	// Close reports the write errors that network file systems defer to it. It is not retried
+	// on EINTR: Linux has released the descriptor by then, and it may already be reused.
+	if err := unix.Close(fd); err != nil {
+		return &fs.PathError{Op: "close", Path: name, Err: err}
+	}
+	return nil
+}
+
+// makeDir creates the folder name with exactly perm.
+func makeDir(name string, perm, mask fs.FileMode) error {
+	if err := ignoringEINTR(func() error { return unix.Mkdir(name, uint32(perm)) }); err != nil {
+		return &fs.PathError{Op: "mkdir", Path: name, Err: err}
+	}
+	if perm&mask != 0 {
+		if err := ignoringEINTR(func() error { return unix.Chmod(name, uint32(perm)) }); err != nil {
+			return &fs.PathError{Op: "chmod", Path: name, Err: err}
+		}
+	}
+	return nil
+}
+
+func ignoringEINTR(call func() error) error {
+	for {
+		if err := call(); err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// createMask returns the permission bits that the kernel may take off a file or folder created
+// in dir: the umask, or every bit when it cannot be read or when dir has a default ACL (which
+// the kernel then applies instead of the umask).
+func createMask(dir string) fs.FileMode {
+	umask, ok := processUmask()
+	if !ok {
+		return 0o777
+	}
+	_, err := unix.Getxattr(dir, "system.posix_acl_default", nil)
+	if errors.Is(err, unix.ENODATA) || errors.Is(err, unix.EOPNOTSUPP) {
+		return umask
+	}
+	return 0o777
+}
+
+// processUmask reads the umask from /proc (Linux 4.7 and later), once per writer. The umask(2)
+// call cannot read it without setting it, and setting it, even for an instant, would change the
+// mode of files that other goroutines create meanwhile.
+func processUmask() (fs.FileMode, bool) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for line := range strings.Lines(string(status)) {
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32)
+			return fs.FileMode(m) & fs.ModePerm, err == nil
+		}
+	}
+	return 0, false
 }

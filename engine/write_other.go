@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 )
 
-// exchangeDirs has no portable implementation outside Linux, so WriteTree always takes the
+// exchangeDirs has no portable implementation outside Linux, so Commit always takes the
 // rename-aside fallback there.
 func exchangeDirs(staging, out string) error {
 	if testHookExchange != nil {
@@ -58,3 +58,36 @@ func syncDir(dir string) {
 
 // sameDevice cannot tell outside Linux; a mount point is then caught by the rename failing.
 func sameDevice(a, b fs.FileInfo) bool { return true }
+
+// createFile creates name, which must not exist, with exactly perm, and writes data into it.
+// The explicit chmod is there because the umask of whoever runs the upgrade must not change the
+// modes of production configuration.
+func createFile(name string, data []byte, perm, mask fs.FileMode) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil && perm&mask != 0 {
+		err = f.Chmod(perm)
+	}
+	// Close reports the write errors that network file systems defer to it.
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// makeDir creates the folder name with exactly perm.
+func makeDir(name string, perm, mask fs.FileMode) error {
+	if err := os.Mkdir(name, perm); err != nil {
+		return err
+	}
+	if perm&mask != 0 {
+		return os.Chmod(name, perm)
+	}
+	return nil
+}
+
+// createMask cannot read the umask portably, so every mode is set again after creation.
+func createMask(dir string) fs.FileMode { return 0o777 }

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package engine
+
+import "errors"
+
+func mount(source, target, fstype string, flags uintptr) error { return errors.ErrUnsupported }
+
+func unmount(target string) error { return errors.ErrUnsupported }
