@@ -279,8 +279,12 @@ func (r *Run) failed(all Errors) error {
 		}
 		if dup {
 			docs := slices.Clone(r.tree.Docs)
+			var events []Event
+			for _, d := range docs {
+				events = append(events, d.events...)
+			}
 			sort.SliceStable(docs, func(i, j int) bool { return docs[i].Path < docs[j].Path })
-			if err := checkCollisions(liveDocs(docs), nil); err != nil {
+			if err := checkCollisions(liveDocs(docs), events); err != nil {
 				return err
 			}
 		}

@@ -337,7 +337,16 @@ func testUnreadable(t *testing.T, bin string) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+			// The output may be written, so that what stops the run is the
+			// file it cannot read.
+			outDir := filepath.Join(dir, "outdir")
+			if err := os.Mkdir(outDir, 0o777); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(outDir, 0o777); err != nil {
+				t.Fatal(err)
+			}
+			in, out := filepath.Join(dir, "in"), filepath.Join(outDir, "out")
 			rules := writeFBC(t, in, nil)
 			cmd := asNobody(t, []string{in, dir}, bin, "-i", in, "-o", out, rules)
 			if err := os.Chmod(filepath.Join(in, filepath.FromSlash(tt.path)), 0); err != nil {
@@ -354,6 +363,9 @@ func testUnreadable(t *testing.T, bin string) {
 			}
 			if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
 				t.Errorf("the output folder was written: %v", err)
+			}
+			if left := leftoversBeside(t, out); len(left) > 0 {
+				t.Errorf("left beside the output: %v", left)
 			}
 		})
 	}

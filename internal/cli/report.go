@@ -9,7 +9,7 @@ import (
 
 // buildReport gathers the report and the manual-step checklist of a run;
 // internal/report does the work.
-func buildReport(o *options, res *engine.Result, out *engine.Output) (*report.Report, error) {
+func buildReport(o *options, res *engine.Result, col *report.Collector) (*report.Report, error) {
 	action := "write"
 	switch {
 	case o.diff:
@@ -20,7 +20,7 @@ func buildReport(o *options, res *engine.Result, out *engine.Output) (*report.Re
 		action = "dry-run"
 	}
 	rpt, err := report.Build(report.Run{
-		Result: res, Output: out, Input: o.in, OutputDir: o.out, Action: action, From: o.fromText,
+		Result: res, Collector: col, Input: o.in, OutputDir: o.out, Action: action, From: o.fromText,
 		ToolVersion: Version, TomcatServerXML: o.tomcatXML, Masker: report.Masker{Show: o.showSecrets},
 	})
 	if err != nil {

@@ -2,17 +2,21 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/amupgrade/amupgrade/engine"
-	"github.com/rogpeppe/go-internal/diff"
+	"github.com/amupgrade/amupgrade/internal/report"
 )
 
-// upgrade runs one upgrade: rules, read, apply, render, then write, diff or
-// check. Every error is found before anything is written.
+// upgrade runs one upgrade: rules, then one pass that reads, upgrades,
+// prints and stages each file, then the swap, diff or check. Every error is
+// found before the output folder changes.
 func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 	inPlace, err := checkFolders(o)
 	if err != nil {
@@ -61,7 +65,15 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 	}
 	lg.printf("Reading existing configuration from files in %s…", o.in)
 	prog.Phase("reading", 0)
-	tree, err := engine.ReadTree(ctx, o.in, o.engine.Jobs)
+	// An FBC tree is only listed here: the upgrade reads each file when it
+	// comes to it. An Amster export is read whole, as its files' amsterVersion
+	// says which steps to plan.
+	var tree *engine.Tree
+	if layout.Mode == engine.Amster {
+		tree, err = engine.ReadTree(ctx, o.in, o.engine.Jobs)
+	} else {
+		tree, err = engine.ScanTree(o.in)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -89,13 +101,43 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 	} else {
 		lg.printf("reading configuration from Amster json files")
 	}
-	prog.Phase("applying rules", len(tree.Docs))
-	res, err := engine.Apply(ctx, tree, chain, o.engine)
-	if err != nil {
-		return 0, err
+
+	// Each file is written to the staging folder as soon as it is upgraded,
+	// and the new tree swapped in once every check has passed.
+	var w *engine.TreeWriter
+	if !o.diff && !o.check && !o.dryRun {
+		if w, err = engine.NewTreeWriter(ctx, o.out, engine.WriteOptions{Clean: o.clean || inPlace}); err != nil {
+			return 0, err
+		}
+		defer w.Abort()
 	}
-	prog.Phase("rendering", len(tree.Docs))
-	rendered, err := res.Render(ctx, o.render)
+	// Diffs cost: only --diff and the HTML report show them.
+	col := report.NewCollector(layout.Mode, o.diff || report.IsHTML(o.report), report.Masker{Show: o.showSecrets})
+	passCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	passCtx = prog.Context(passCtx) // counts files for the progress bar
+	var writeErr error
+	var once sync.Once
+	sink := func(f *engine.FileResult) error {
+		col.Observe(f)
+		if w == nil || f.Deleted {
+			return nil
+		}
+		err := w.Put(engine.File{Path: f.Path, Data: f.Out, Mode: f.Mode, Link: f.Link})
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			// A full disk fails every file after: stop at the first.
+			once.Do(func() { writeErr = err; stop() })
+		}
+		if err != nil {
+			return &engine.Error{Code: engine.CodeWrite, Err: err}
+		}
+		return nil
+	}
+	prog.Phase("upgrading", len(tree.Docs))
+	res, err := engine.Upgrade(passCtx, tree, chain, o.engine, o.render, sink)
+	if writeErr != nil && ctx.Err() == nil {
+		return 0, &engine.Error{Code: engine.CodeWrite, Err: writeErr}
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -127,7 +169,7 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		return 0, &engine.Error{Code: engine.CodeApply, Msg: fmt.Sprintf("--strict: %d rules applied to no document: %s", len(ids), strings.Join(ids, ", "))}
 	}
 	mk := masker{show: o.showSecrets}
-	rpt, err := buildReport(o, res, rendered)
+	rpt, err := buildReport(o, res, col)
 	if err != nil {
 		return 0, err
 	}
@@ -141,7 +183,9 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 	}
 	switch {
 	case o.diff:
-		printDiff(c.Stdout, res, rendered, mk)
+		for _, d := range col.Diffs() {
+			io.WriteString(c.Stdout, d.Diff)
+		}
 	case o.check, o.dryRun:
 	default:
 		lg.printf("Writing configuration to new location at %s…", o.out)
@@ -149,8 +193,8 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		if !o.clean {
 			remove = res.Deleted
 		}
-		prog.Phase("writing", len(rendered.Files))
-		rep, err := engine.WriteTree(ctx, o.out, rendered.Files, engine.WriteOptions{Clean: o.clean || inPlace, Remove: remove})
+		prog.Phase("writing", 0)
+		rep, err := w.Commit(ctx, remove)
 		prog.Stop()
 		if err != nil {
 			return 0, err
@@ -167,11 +211,11 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 			return 0, err
 		}
 	}
-	lg.printf("%s", summary(res, rendered, o))
+	lg.printf("%s", summary(res, o))
 	for _, line := range rpt.ConsoleLines() {
 		lg.printf("%s", line)
 	}
-	if o.check && rendered.Differ > 0 {
+	if o.check && res.Differ > 0 {
 		return ExitChanges, nil
 	}
 	return ExitOK, nil
@@ -239,7 +283,7 @@ func brief(mk masker, ptr string, v *engine.Value) string {
 	return s
 }
 
-func summary(res *engine.Result, out *engine.Output, o *options) string {
+func summary(res *engine.Result, o *options) string {
 	rules := map[string]bool{}
 	for _, e := range res.Events {
 		if e.Op != "create" {
@@ -250,7 +294,7 @@ func summary(res *engine.Result, out *engine.Output, o *options) string {
 	if o.check || o.diff || o.dryRun {
 		verb = "would change"
 	}
-	s := fmt.Sprintf("%s %s (%d created, %d deleted); %s by %s", plural(out.Differ, "file"), verb,
+	s := fmt.Sprintf("%s %s (%d created, %d deleted); %s by %s", plural(res.Differ, "file"), verb,
 		len(res.Created), len(res.Deleted), plural(len(res.Events), "change"), plural(len(rules), "rule"))
 	if n := len(res.Recorded); n > 0 {
 		s += fmt.Sprintf("; %s recorded", plural(n, "rule id"))
@@ -279,31 +323,4 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
-}
-
-// printDiff writes a unified diff of every file that would change.
-func printDiff(w io.Writer, res *engine.Result, out *engine.Output, mk masker) {
-	raw := map[string][]byte{}
-	for _, d := range res.Tree.Docs {
-		raw[d.Path] = d.Raw
-	}
-	created := map[string]bool{}
-	for _, p := range res.Created {
-		created[p] = true
-	}
-	for i, f := range out.Files {
-		if out.Unchanged[i] {
-			continue
-		}
-		old, oldName := raw[f.Path], "a/"+f.Path
-		if created[f.Path] {
-			// A new file (or a renamed one's new name, whose deletion
-			// follows): from /dev/null, as deleted files go to it.
-			old, oldName = nil, "/dev/null"
-		}
-		io.WriteString(w, mk.text(string(diff.Diff(oldName, old, "b/"+f.Path, f.Data))))
-	}
-	for _, p := range res.Deleted {
-		io.WriteString(w, mk.text(string(diff.Diff("a/"+p, res.DeletedRaw[p], "/dev/null", nil))))
-	}
 }

@@ -107,8 +107,7 @@ func TestBrowser(t *testing.T) {
 	bin := chromium(t)
 	dir := t.TempDir()
 	jsonPath, htmlPath := filepath.Join(dir, "report.json"), filepath.Join(dir, "report.html")
-	upgrade(t, "-i", in, "--fileBasedMode", "--to", "8.1.0", "--check", "-q", "--report", jsonPath)
-	upgrade(t, "-i", in, "--fileBasedMode", "--to", "8.1.0", "--check", "-q", "--report", htmlPath)
+	write(t, report.Upgrade{In: in, To: "8.1.0"}, jsonPath, htmlPath)
 	r := readReport(t, schema(t), jsonPath)
 	abs, err := filepath.Abs(htmlPath)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -73,8 +74,9 @@ func newItem(id, title string, s section) Item {
 	return Item{ID: id, Title: title, Section: s.name, SectionID: s.id, Guide: GuideURL + "#" + s.id, Evidence: []Evidence{}}
 }
 
-// checklist checks every item against the upgraded tree.
-func checklist(run Run, t *tree, from string) ([]Item, error) {
+// checklist checks every item against what the collector found in the
+// upgraded tree.
+func checklist(run Run, t *facts, from string) ([]Item, error) {
 	tomcat, err := tomcatItem(run.TomcatServerXML)
 	if err != nil {
 		return nil, err
@@ -82,7 +84,7 @@ func checklist(run Run, t *tree, from string) ([]Item, error) {
 	stores := identityStores(t)
 	return []Item{
 		transientStateItem(t),
-		retryLimitItem(t, stores, from),
+		retryLimitItem(stores, from),
 		deviceSchemaItem(t, stores),
 		configStoreItem(t),
 		advancedPropertiesItem(t, run.Masker),
@@ -94,28 +96,16 @@ func checklist(run Run, t *tree, from string) ([]Item, error) {
 // ptr builds a JSON Pointer from segments.
 func ptr(segs ...string) string { return engine.Pointer(segs).String() }
 
-// get reads data/<segs…> of a document.
-func (d *doc) get(segs ...string) gjson.Result {
-	path := "data"
-	for _, s := range segs {
-		path += "." + gjson.Escape(s)
-	}
-	return gjson.GetBytes(d.Data, path)
-}
-
 // ---------------------------------------------------------------- (a)
 
 const transientLabel = "am.authn.trees.transientstate.encryption"
 
 // transientStateItem: the directenctest key must resolve through the secret
 // label am.authn.trees.transientstate.encryption in a global secret store.
-func transientStateItem(t *tree) Item {
+func transientStateItem(t *facts) Item {
 	it := newItem("transient-state-key", "Transient state encryption key", secBefore)
-	var global, realm []*doc
-	for _, d := range t.docs {
-		if d.Type == "" || !isTransientMapping(t.mode, d) {
-			continue
-		}
+	var global, realm []secretMapping
+	for _, d := range t.mappings {
 		if d.Global {
 			global = append(global, d)
 		} else {
@@ -124,13 +114,12 @@ func transientStateItem(t *tree) Item {
 	}
 	it.Applies = Yes
 	for _, d := range global {
-		aliases := stringsOf(d.get("aliases"))
 		it.Evidence = append(it.Evidence, Evidence{File: d.Path, Pointer: ptr("data", "aliases"),
-			Note: fmt.Sprintf("global mapping of %s to alias %s", transientLabel, orNone(aliases))})
+			Note: fmt.Sprintf("global mapping of %s to alias %s", transientLabel, orNone(d.aliases))})
 		if s := mappingStore(t, d); s != nil {
 			note := "the secret store holding the mapping"
-			if f := s.get("file"); f.Exists() {
-				note = fmt.Sprintf("the secret store holding the mapping: keystore %s (%s)", f.String(), orDash(s.get("storetype").String()))
+			if s.hasFile {
+				note = fmt.Sprintf("the secret store holding the mapping: keystore %s (%s)", s.file, orDash(s.storeType))
 			}
 			it.Evidence = append(it.Evidence, Evidence{File: s.Path, Pointer: ptr("data", "file"), Note: note})
 		}
@@ -140,8 +129,7 @@ func transientStateItem(t *tree) Item {
 			Note: fmt.Sprintf("mapping in realm %s only: AM needs it in a global store", d.Realm)})
 	}
 	if len(global) > 0 {
-		aliases := stringsOf(global[0].get("aliases"))
-		it.Summary = fmt.Sprintf("make the AES 256-bit key %s (secret label %s) available to every instance", orNone(aliases), transientLabel)
+		it.Summary = fmt.Sprintf("make the AES 256-bit key %s (secret label %s) available to every instance", orNone(global[0].aliases), transientLabel)
 		it.Action = "Make the AES 256-bit key the mapping names (directenctest unless changed) available to every AM instance of the site, " +
 			"for example by copying the keystore (keytool -genseckey -alias directenctest -keyalg AES -keysize 256 -storetype JCEKS " +
 			"creates one). Without it AM does not start after the upgrade. Keep the label mapped to an existing alias if you rename it."
@@ -153,11 +141,11 @@ func transientStateItem(t *tree) Item {
 	return it
 }
 
-func isTransientMapping(mode engine.Mode, d *doc) bool {
-	if !d.JSON || !bytes.Contains(d.Data, []byte(transientLabel)) {
+func isTransientMapping(mode engine.Mode, d entity, data []byte) bool {
+	if !d.JSON || !transientNeedle.in(data) {
 		return false
 	}
-	if d.get("secretId").String() == transientLabel {
+	if get(data, "secretId").String() == transientLabel {
 		return true
 	}
 	if mode == engine.FBC {
@@ -167,27 +155,18 @@ func isTransientMapping(mode engine.Mode, d *doc) bool {
 }
 
 // mappingStore finds the secret store a mapping belongs to.
-func mappingStore(t *tree, m *doc) *doc {
+func mappingStore(t *facts, m secretMapping) *secretStore {
+	storeType, storeID := m.storeType, m.storeID
 	if t.mode == engine.FBC {
 		id, _, ok := strings.Cut(m.ID, "/mappings/")
 		if !ok {
 			return nil
 		}
-		for _, d := range t.docs {
-			if d.Type == m.Type && d.ID == id && d.Global == m.Global {
-				return d
-			}
-		}
-		return nil
+		storeType, storeID = m.Type, id
 	}
-	var storeType, storeID string
-	gjson.GetBytes(m.Data, "metadata.pathParams").ForEach(func(k, v gjson.Result) bool {
-		storeType, storeID = k.String(), v.String()
-		return false
-	})
-	for _, d := range t.docs {
+	for i, d := range t.stores {
 		if storeType != "" && d.Type == storeType && d.ID == storeID && d.Global == m.Global {
-			return d
+			return &t.stores[i]
 		}
 	}
 	return nil
@@ -197,7 +176,7 @@ func mappingStore(t *tree, m *doc) *doc {
 
 // idStore is an identity store of the tree.
 type idStore struct {
-	doc  *doc
+	doc  storeDoc
 	name string
 	ds   Applies // Yes: PingDS; Unknown: an LDAP store that may be DS; No: another directory
 	note string
@@ -205,27 +184,26 @@ type idStore struct {
 
 const userObjectClass = "sun-idrepo-ldapv3-config-user-objectclass"
 
-// identityStores lists the LDAP identity stores: FBC sunIdentityRepositoryService
-// instances, Amster idrepo entities by type.
-func identityStores(t *tree) []idStore {
+// isStoreDoc tells whether a document may be an LDAP identity store: an FBC
+// sunIdentityRepositoryService instance, an Amster idrepo entity by type.
+func isStoreDoc(mode engine.Mode, d entity) bool {
+	if d.Global || d.Type == "" {
+		return false
+	}
+	if mode == engine.FBC {
+		rest, ok := strings.CutPrefix(d.ID, "default/")
+		return d.Type == "sunIdentityRepositoryService" && ok && !strings.Contains(rest, "/")
+	}
+	return amsterStoreTypes[d.Type]
+}
+
+// identityStores lists the LDAP identity stores.
+func identityStores(t *facts) []idStore {
 	var out []idStore
-	for _, d := range t.docs {
-		if d.Global || d.Type == "" {
-			continue
-		}
-		var kind string
-		var name string
+	for _, d := range t.idStores {
+		kind, name := d.Type, d.ID
 		if t.mode == engine.FBC {
-			rest, ok := strings.CutPrefix(d.ID, "default/")
-			if d.Type != "sunIdentityRepositoryService" || !ok || strings.Contains(rest, "/") {
-				continue
-			}
-			kind, name = d.SunSID, rest
-		} else {
-			if _, ok := amsterStoreTypes[d.Type]; !ok {
-				continue
-			}
-			kind, name = d.Type, d.ID
+			kind, name = d.SunSID, strings.TrimPrefix(d.ID, "default/")
 		}
 		s := idStore{doc: d, name: name}
 		switch {
@@ -266,7 +244,7 @@ func dsStores(stores []idStore) (ev []Evidence, sure, maybe bool) {
 
 const ldifDir = "WEB-INF/template/ldif/opendj"
 
-func retryLimitItem(t *tree, stores []idStore, from string) Item {
+func retryLimitItem(stores []idStore, from string) Item {
 	it := newItem("identity-store-retry-limit-schema", "Identity store schema for the Retry Limit Decision node (opendj_retry_limit_node_count.ldif)", secIdStore)
 	it.Action = fmt.Sprintf("Apply %s/opendj_retry_limit_node_count.ldif of the deployed am.war to each PingDS identity store with ldapmodify. "+
 		"The Save Retry Limit to User feature of the Retry Limit Decision node is on by default and needs it; if you cannot update the schema, disable the feature.", ldifDir)
@@ -293,7 +271,7 @@ func retryLimitItem(t *tree, stores []idStore, from string) Item {
 // deviceFeatures are the entity types that show push, WebAuthn, device
 // profiling or device binding in use: tree nodes, legacy modules and realm
 // services.
-var deviceFeatures = []struct {
+var deviceFeatures = [...]struct {
 	name  string
 	types []string
 }{
@@ -308,7 +286,7 @@ var deviceFeatures = []struct {
 // configured tells whether a realm document is a configured instance: a
 // node or module instance, or the realm's own settings of a service (not
 // the defaults AM keeps for new realms).
-func configured(mode engine.Mode, d *doc) bool {
+func configured(mode engine.Mode, d entity) bool {
 	if d.Global {
 		return false
 	}
@@ -318,7 +296,7 @@ func configured(mode engine.Mode, d *doc) bool {
 	return true
 }
 
-func deviceSchemaItem(t *tree, stores []idStore) Item {
+func deviceSchemaItem(t *facts, stores []idStore) Item {
 	it := newItem("identity-store-device-schema", "Identity store schema for push, WebAuthn and device profiles (opendj_webauthndevices, opendj_deviceprofiles, opendj_bounddevices)", secIdStore)
 	it.Action = fmt.Sprintf("Apply %[1]s/opendj_webauthndevices.ldif, %[1]s/opendj_deviceprofiles.ldif and %[1]s/opendj_bounddevices.ldif of the deployed am.war "+
 		"to each PingDS identity store with ldapmodify. If you do not make this schema change, remove webauthnDeviceProfilesContainer from the LDAP User Object Class "+
@@ -328,17 +306,12 @@ func deviceSchemaItem(t *tree, stores []idStore) Item {
 	ev, sure, maybe := dsStores(stores)
 	it.Evidence = append(it.Evidence, ev...)
 	var found []string
-	for _, f := range deviceFeatures {
-		n := 0
-		for _, d := range t.docs {
-			if !slices.Contains(f.types, d.Type) || !configured(t.mode, d) {
-				continue
-			}
-			if n < 5 {
-				it.Evidence = append(it.Evidence, Evidence{File: d.Path, Note: fmt.Sprintf("%s: %s %s in realm %s", f.name, d.Type, d.ID, d.Realm)})
-			}
-			n++
+	for i, f := range deviceFeatures {
+		use := t.devices[i]
+		for _, d := range use.first {
+			it.Evidence = append(it.Evidence, Evidence{File: d.Path, Note: fmt.Sprintf("%s: %s %s in realm %s", f.name, d.Type, d.ID, d.Realm)})
 		}
+		n := use.n
 		if n > 5 {
 			it.Evidence = append(it.Evidence, Evidence{File: "", Note: fmt.Sprintf("%s: %d more", f.name, n-5)})
 		}
@@ -350,11 +323,9 @@ func deviceSchemaItem(t *tree, stores []idStore) Item {
 		if s.ds == No {
 			continue
 		}
-		for i, oc := range s.doc.get("userconfig", userObjectClass).Array() {
-			if oc.String() == "webauthnDeviceProfilesContainer" {
-				it.Evidence = append(it.Evidence, Evidence{File: s.doc.Path, Pointer: ptr("data", "userconfig", userObjectClass, strconv.Itoa(i)),
-					Note: "the user object classes name webauthnDeviceProfilesContainer"})
-			}
+		for _, i := range s.doc.webauthnAt {
+			it.Evidence = append(it.Evidence, Evidence{File: s.doc.Path, Pointer: ptr("data", "userconfig", userObjectClass, strconv.Itoa(i)),
+				Note: "the user object classes name webauthnDeviceProfilesContainer"})
 		}
 	}
 	switch {
@@ -393,18 +364,13 @@ func objectClassRuleNote() string {
 
 // ---------------------------------------------------------------- (c)
 
-func configStoreItem(t *tree) Item {
+func configStoreItem(t *facts) Item {
 	it := newItem("config-store-sort-aci", "Configuration store ACI for server-side sorting", secConfig)
 	userDN := "uid=am,ou=admins,dc=example,dc=com"
-	for _, d := range t.docs {
-		if d.Type != "DirectoryConfiguration" {
-			continue
-		}
-		if dn := d.get("directoryConfiguration", "bindDn"); dn.Exists() {
-			it.Evidence = append(it.Evidence, Evidence{File: d.Path, Pointer: ptr("data", "directoryConfiguration", "bindDn"),
-				Note: fmt.Sprintf("the configuration store of server %s binds as %s", d.ID, dn.String())})
-			userDN = dn.String()
-		}
+	for _, d := range t.dirConfigs {
+		it.Evidence = append(it.Evidence, Evidence{File: d.Path, Pointer: ptr("data", "directoryConfiguration", "bindDn"),
+			Note: fmt.Sprintf("the configuration store of server %s binds as %s", d.ID, d.bindDN)})
+		userDN = d.bindDN
 	}
 	it.Action = "After the configuration is updated (for an Amster export: once it is imported into the new PingDS configuration store), add an ACI " +
 		"to the configuration store directory that lets the AM administrative user use server-side sorting, similar to:\n" +
@@ -442,84 +408,107 @@ func keySet(text string) map[string]bool {
 	return m
 }
 
-// property is one server property of the tree.
+// property is one server property of a document.
 type property struct {
-	doc       *doc
 	key, val  string
 	pointer   string
 	perServer bool
 	server    string
 }
 
-// serverProperties lists the advanced server properties: FBC serverconfig
-// entries of server-default and of each server, Amster
-// DefaultAdvancedProperties and Servers/*/AdvancedProperties.
-func serverProperties(t *tree, input bool) []property {
+// isServerProperties tells whether a document holds advanced server
+// properties: FBC serverconfig entries of server-default and of each
+// server, Amster DefaultAdvancedProperties and Servers/*/AdvancedProperties.
+func isServerProperties(mode engine.Mode, d entity) bool {
+	switch {
+	case !d.JSON:
+		return false
+	case mode == engine.FBC:
+		return d.Type == "iPlanetAMPlatformService" && strings.HasPrefix(d.ID, "default/com-sun-identity-servers/")
+	case mode == engine.Amster:
+		return d.Type == "DefaultAdvancedProperties" || d.Type == "AdvancedProperties"
+	}
+	return false
+}
+
+// serverProperties lists the properties of such a document, as data has
+// them.
+func serverProperties(mode engine.Mode, d entity, data []byte) []property {
 	var out []property
-	for _, d := range t.docs {
-		data := d.Data
-		if input {
-			data = d.In
+	switch {
+	case data == nil:
+	case mode == engine.FBC:
+		server := strings.TrimPrefix(d.ID, "default/com-sun-identity-servers/")
+		for i, e := range gjson.GetBytes(data, "data.serverconfig").Array() {
+			k, v, _ := strings.Cut(e.String(), "=")
+			out = append(out, property{key: k, val: v, pointer: ptr("data", "serverconfig", strconv.Itoa(i)),
+				perServer: server != "server-default", server: server})
 		}
-		if !d.JSON || data == nil {
-			continue
-		}
-		switch {
-		case t.mode == engine.FBC && d.Type == "iPlanetAMPlatformService" && strings.HasPrefix(d.ID, "default/com-sun-identity-servers/"):
-			server := strings.TrimPrefix(d.ID, "default/com-sun-identity-servers/")
-			for i, e := range gjson.GetBytes(data, "data.serverconfig").Array() {
-				k, v, _ := strings.Cut(e.String(), "=")
-				out = append(out, property{doc: d, key: k, val: v, pointer: ptr("data", "serverconfig", strconv.Itoa(i)),
-					perServer: server != "server-default", server: server})
-			}
-		case t.mode == engine.Amster && (d.Type == "DefaultAdvancedProperties" || d.Type == "AdvancedProperties"):
-			gjson.GetBytes(data, "data").ForEach(func(k, v gjson.Result) bool {
-				if !strings.HasPrefix(k.String(), "_") {
-					val := v.String()
-					if v.Type == gjson.JSON {
-						val = v.Raw
-					}
-					out = append(out, property{doc: d, key: k.String(), val: val, pointer: ptr("data", k.String()),
-						perServer: d.Type == "AdvancedProperties", server: d.ID})
+	default:
+		gjson.GetBytes(data, "data").ForEach(func(k, v gjson.Result) bool {
+			if !strings.HasPrefix(k.String(), "_") {
+				val := v.String()
+				if v.Type == gjson.JSON {
+					val = v.Raw
 				}
-				return true
-			})
-		}
+				out = append(out, property{key: k.String(), val: val, pointer: ptr("data", k.String()),
+					perServer: d.Type == "AdvancedProperties", server: d.ID})
+			}
+			return true
+		})
 	}
 	return out
 }
 
-func advancedPropertiesItem(t *tree, mk Masker) Item {
-	it := newItem("custom-advanced-properties", "Custom advanced server properties", secTools)
-	kept := map[string]property{}
-	for _, p := range serverProperties(t, false) {
-		kept[p.doc.Path+"\x00"+p.key] = p
+// customProperties lists the properties of a document as read that are
+// not AM's own, and whether the upgraded document keeps them.
+func customProperties(mode engine.Mode, d entity, in, out []byte) []customProperty {
+	var custom []customProperty
+	for _, p := range serverProperties(mode, d, in) {
+		if (!p.perServer && !serverDefaults[p.key]) || (p.perServer && !perServerKeys[p.key]) {
+			custom = append(custom, customProperty{key: p.key, val: p.val, perServer: p.perServer, server: p.server})
+		}
 	}
+	if len(custom) == 0 {
+		return nil
+	}
+	kept := map[string]property{}
+	for _, p := range serverProperties(mode, d, out) {
+		kept[p.key] = p
+	}
+	for i, c := range custom {
+		if k, ok := kept[c.key]; ok {
+			custom[i].kept, custom[i].pointer = true, k.pointer
+		}
+	}
+	return custom
+}
+
+func advancedPropertiesItem(t *facts, mk Masker) Item {
+	it := newItem("custom-advanced-properties", "Custom advanced server properties", secTools)
 	var defaults, servers int
-	for _, p := range serverProperties(t, true) {
-		custom := (!p.perServer && !serverDefaults[p.key]) || (p.perServer && !perServerKeys[p.key])
-		if !custom {
-			continue
+	for _, f := range t.properties {
+		for _, p := range f.props {
+			val := p.val
+			if !mk.Show && SecretName(p.key) && val != "" && !strings.HasPrefix(val, "&{") {
+				val = "********"
+			}
+			where := "server defaults"
+			if p.perServer {
+				where = "server " + p.server
+				servers++
+			} else {
+				defaults++
+			}
+			ev := Evidence{File: f.path, Note: fmt.Sprintf("%s: %s=%s", where, p.key, val)}
+			if p.kept {
+				ev.Pointer = p.pointer
+				ev.Note += " (kept)"
+			} else {
+				ev.Note += " (removed by the upgrade: re-add it if it is still needed)"
+			}
+			it.Evidence = append(it.Evidence, ev)
 		}
-		val := p.val
-		if !mk.Show && SecretName(p.key) && val != "" && !strings.HasPrefix(val, "&{") {
-			val = "********"
-		}
-		where := "server defaults"
-		if p.perServer {
-			where = "server " + p.server
-			servers++
-		} else {
-			defaults++
-		}
-		ev := Evidence{File: p.doc.Path, Note: fmt.Sprintf("%s: %s=%s", where, p.key, val)}
-		if k, ok := kept[p.doc.Path+"\x00"+p.key]; ok {
-			ev.Pointer = k.pointer
-			ev.Note += " (kept)"
-		} else {
-			ev.Note += " (removed by the upgrade: re-add it if it is still needed)"
-		}
-		it.Evidence = append(it.Evidence, ev)
 	}
 	it.Action = "The guide warns that custom advanced server properties are lost in an upgrade and must be re-added in the admin UI " +
 		"(Configure > Server Defaults > Advanced, or Deployment > Servers > server > Advanced). amupgrade keeps every server property in the " +
@@ -562,57 +551,108 @@ func scriptFile(p string) bool {
 	return false
 }
 
-func jakartaItem(run Run, t *tree) Item {
-	it := newItem("javax-references", "Scripts and allowlists that still reference javax.servlet or javax.websocket", secTomcat)
-	var scripts, entries int
-	for _, d := range t.docs {
+var javaxBytes = []byte("javax.")
+
+// javaxIn finds the javax references of one file of the new tree: in the
+// script bodies and allowlists of configuration files, in the lines of
+// script files. It returns nil when there are none.
+func javaxIn(d entity, data []byte) *javaxFile {
+	switch {
+	case d.JSON && d.Type != "":
+		if !bytes.Contains(data, javaxBytes) && !encodedJavax(data) {
+			return nil
+		}
+		return javaxInJSON(d, data)
+	case !d.JSON && scriptFile(d.Path) && bytes.Contains(data, javaxBytes):
+		f := &javaxFile{path: d.Path}
+		for _, l := range javaxLines(string(data)) {
+			f.evidence = append(f.evidence, Evidence{File: d.Path, Line: l.n, Note: fmt.Sprintf("line %d: %s", l.n, l.text)})
+		}
+		if len(f.evidence) == 0 {
+			return nil
+		}
+		f.scripts = 1
+		return f
+	}
+	return nil
+}
+
+// javaxInJSON looks into the script bodies (base64 or not) and the
+// allowlists of a configuration file.
+func javaxInJSON(d entity, data []byte) *javaxFile {
+	f := &javaxFile{path: d.Path}
+	doc := gjson.GetBytes(data, "data")
+	walkJSON(doc, []string{"data"}, func(path []string, v gjson.Result) {
+		key := path[len(path)-1]
 		switch {
-		case d.JSON && d.Type != "":
-			// Script bodies may be base64: look into every document that
-			// has one, and into others only when javax appears in them.
-			if !bytes.Contains(d.Data, []byte(`"script"`)) && !bytes.Contains(d.Data, []byte("javax.")) {
-				continue
-			}
-			data := gjson.GetBytes(d.Data, "data")
-			walkJSON(data, []string{"data"}, func(path []string, v gjson.Result) {
-				key := path[len(path)-1]
-				switch {
-				case key != "script" && key != "whiteList":
-				case key == "script" && v.Type == gjson.String:
-					body, encoded := decodeScript(v.String())
-					lines := javaxLines(body)
-					if len(lines) > 0 {
-						scripts++
-					}
-					name := data.Get("name").String()
-					for _, l := range lines {
-						note := fmt.Sprintf("script %s, line %d: %s", orDash(name), l.n, l.text)
-						if encoded {
-							note = fmt.Sprintf("script %s (base64), line %d: %s", orDash(name), l.n, l.text)
-						}
-						it.Evidence = append(it.Evidence, Evidence{File: d.Path, Pointer: ptr(path...), Line: l.n, Note: note})
-					}
-				case key == "whiteList" && v.IsArray():
-					items := stringsOf(v)
-					for i, s := range items {
-						twin, ok := jakartaTwin(s)
-						if ok && !slices.Contains(items, twin) {
-							entries++
-							it.Evidence = append(it.Evidence, Evidence{File: d.Path, Pointer: ptr(append(slices.Clone(path), strconv.Itoa(i))...),
-								Note: fmt.Sprintf("allowlist entry %s has no %s twin", s, twin)})
-						}
-					}
-				}
-			})
-		case !d.JSON && scriptFile(d.Path):
-			lines := javaxLines(string(d.Data))
+		case key != "script" && key != "whiteList":
+		case key == "script" && v.Type == gjson.String:
+			body, encoded := decodeScript(v.String())
+			lines := javaxLines(body)
 			if len(lines) > 0 {
-				scripts++
+				f.scripts++
 			}
+			name := doc.Get("name").String()
 			for _, l := range lines {
-				it.Evidence = append(it.Evidence, Evidence{File: d.Path, Line: l.n, Note: fmt.Sprintf("line %d: %s", l.n, l.text)})
+				note := fmt.Sprintf("script %s, line %d: %s", orDash(name), l.n, l.text)
+				if encoded {
+					note = fmt.Sprintf("script %s (base64), line %d: %s", orDash(name), l.n, l.text)
+				}
+				f.evidence = append(f.evidence, Evidence{File: d.Path, Pointer: ptr(path...), Line: l.n, Note: note})
+			}
+		case key == "whiteList" && v.IsArray():
+			items := stringsOf(v)
+			for i, s := range items {
+				twin, ok := jakartaTwin(s)
+				if ok && !slices.Contains(items, twin) {
+					f.entries++
+					f.evidence = append(f.evidence, Evidence{File: d.Path, Pointer: ptr(append(slices.Clone(path), strconv.Itoa(i))...),
+						Note: fmt.Sprintf("allowlist entry %s has no %s twin", s, twin)})
+				}
 			}
 		}
+	})
+	if len(f.evidence) == 0 {
+		return nil
+	}
+	return f
+}
+
+// encodedJavax tells whether a document whose text has no "javax." may
+// still reference it: in a script body held in base64. Only a string under
+// a "script" key can be one; a string with escapes is left to the parse.
+func encodedJavax(data []byte) bool {
+	for {
+		i := scriptNeedle.index(data)
+		if i < 0 {
+			return false
+		}
+		data = data[i+len(scriptNeedle.s):]
+		v := bytes.TrimLeft(data, " \t\r\n")
+		if len(v) == 0 || v[0] != ':' {
+			continue
+		}
+		v = bytes.TrimLeft(v[1:], " \t\r\n")
+		if len(v) == 0 || v[0] != '"' {
+			continue
+		}
+		end := bytes.IndexByte(v[1:], '"')
+		if end < 0 || bytes.IndexByte(v[1:1+end], '\\') >= 0 {
+			return true
+		}
+		if body, _ := decodeScript(string(v[1 : 1+end])); javaxRef.MatchString(body) {
+			return true
+		}
+	}
+}
+
+func jakartaItem(run Run, t *facts) Item {
+	it := newItem("javax-references", "Scripts and allowlists that still reference javax.servlet or javax.websocket", secTomcat)
+	var scripts, entries int
+	for _, f := range t.javax {
+		it.Evidence = append(it.Evidence, f.evidence...)
+		scripts += f.scripts
+		entries += f.entries
 	}
 	jakartaOn := false
 	if run.Result.Chain != nil {
@@ -770,21 +810,16 @@ var amVersionText = regexp.MustCompile(`Access Management (\d+\.\d+(?:\.\d+)?)`)
 // step's version), the server defaults' com.iplanet.am.version,
 // or the release whose configurationVersion the tree records (when only one
 // release writes it). "" when unknown.
-func startAMVersion(run Run, t *tree) string {
+func startAMVersion(run Run, t *facts) string {
 	if run.From != "" {
 		return run.From
 	}
 	if t.mode == engine.Amster {
 		// As read: -a stamps the new version into the tree in memory.
-		count := map[string]int{}
 		best := ""
-		for _, d := range t.docs {
-			v := gjson.GetBytes(d.In, "metadata.amsterVersion").String()
-			if d.JSON && v != "" && !strings.HasPrefix(v, "&{") {
-				count[v]++
-				if count[v] > count[best] || (count[v] == count[best] && v < best) {
-					best = v
-				}
+		for _, v := range slices.Sorted(maps.Keys(t.amsterVersions)) {
+			if t.amsterVersions[v] > t.amsterVersions[best] {
+				best = v
 			}
 		}
 		if best == "" && run.Result.Chain != nil && len(run.Result.Chain.Steps) > 0 && run.Result.Chain.Steps[0].From != nil {
@@ -792,17 +827,8 @@ func startAMVersion(run Run, t *tree) string {
 		}
 		return best
 	}
-	for _, d := range t.docs {
-		if d.Type != "iPlanetAMPlatformService" || d.ID != "default/com-sun-identity-servers/server-default" || d.In == nil {
-			continue
-		}
-		for _, e := range gjson.GetBytes(d.In, "data.serverconfig").Array() {
-			if v, ok := strings.CutPrefix(e.String(), "com.iplanet.am.version="); ok {
-				if m := amVersionText.FindStringSubmatch(v); m != nil {
-					return m[1]
-				}
-			}
-		}
+	if t.serverVersion != "" {
+		return t.serverVersion
 	}
 	if run.Result.Chain == nil || run.Result.StartVersion == "" {
 		return ""
@@ -815,6 +841,19 @@ func startAMVersion(run Run, t *tree) string {
 	}
 	if len(releases) == 1 {
 		return releases[0]
+	}
+	return ""
+}
+
+// serverVersion is the release com.iplanet.am.version names in the server
+// defaults ("" when none).
+func serverVersion(data []byte) string {
+	for _, e := range gjson.GetBytes(data, "data.serverconfig").Array() {
+		if v, ok := strings.CutPrefix(e.String(), "com.iplanet.am.version="); ok {
+			if m := amVersionText.FindStringSubmatch(v); m != nil {
+				return m[1]
+			}
+		}
 	}
 	return ""
 }

@@ -1,55 +1,20 @@
 package report
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/amupgrade/amupgrade/engine"
 	"github.com/google/go-cmp/cmp"
-	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // buildCase reads a tree from testdata/checklist/NAME.txtar, runs no rules
 // over it, and builds the report.
 func buildCase(t *testing.T, name string, run Run) *Report {
 	t.Helper()
-	ar, err := txtar.ParseFile(filepath.Join("testdata", "checklist", name+".txtar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	for _, f := range ar.Files {
-		p := filepath.Join(dir, filepath.FromSlash(f.Name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx := context.Background()
-	tree, err := engine.ReadTree(ctx, dir, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := engine.Apply(ctx, tree, &engine.Chain{Mode: tree.Layout.Mode}, engine.Options{IgnoreNoRuleTracking: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := res.Render(ctx, engine.RenderOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run.Result, run.Output, run.Input, run.Action = res, out, dir, "check"
-	r, err := Build(run)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return Upgrade{In: txtarTree(t, name), IgnoreNoRuleTracking: true, Run: run}.Report(t)
 }
 
 // brief prints an item as the tests compare it: the verdict, then each

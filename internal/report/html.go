@@ -24,7 +24,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 // htmlView is what the page template reads.
 type htmlView struct {
 	*Report
-	Files      []fileDiff
+	Files      []fileSection
 	RuleIDs    []string
 	Services   []string
 	Groups     []ruleGroup
@@ -40,10 +40,13 @@ type ruleGroup struct {
 // WriteHTML writes the report as one self-contained HTML page: inline CSS
 // and JavaScript, no network access, no external assets.
 func (r *Report) WriteHTML(w io.Writer) error {
-	if r.tree == nil {
+	switch c := r.run.Collector; {
+	case c == nil:
 		return fmt.Errorf("the HTML page needs the upgrade itself: build the report with Build")
+	case !c.diffs:
+		return fmt.Errorf("the HTML page needs the diffs: make the Collector with diffs")
 	}
-	v := htmlView{Report: r, Files: diffs(r, r.run.Result, r.run.Output, r.tree), Applicable: len(r.Applicable())}
+	v := htmlView{Report: r, Files: r.sections(), Applicable: len(r.Applicable())}
 	seen := map[string]bool{}
 	for _, rc := range r.Summary.Rules {
 		if !seen[rc.ID] {

@@ -1,14 +1,16 @@
 // Package report tells a reviewer what an upgrade did and what is left to do
 // by hand.
 //
-// Build turns an upgrade (engine.Result and engine.Output) into a Report:
-// every change with its rule's title, the files created and deleted, the
-// versions, and a checklist of the manual steps of the PingAM 8.1 upgrade
-// guide, each read from the upgraded configuration with its evidence (file
-// and JSON Pointer). A Report is written as JSON (a stable, versioned schema:
-// docs/report.md and docs/report.schema.json) or as one self-contained HTML
-// page with per-file diffs and filters. Secrets are masked in both unless
-// Masker.Show is set.
+// Build turns an upgrade into a Report: every change with its rule's title,
+// the files created and deleted, the versions, and a checklist of the manual
+// steps of the PingAM 8.1 upgrade guide, each read from the upgraded
+// configuration with its evidence (file and JSON Pointer). The upgrade
+// streams and the engine.Result holds no file's bytes, so what Build reads
+// of the files (their services, the diffs, the checklist's evidence) a
+// Collector gathers as each file goes by. A Report is written as JSON (a
+// stable, versioned schema: docs/report.md and docs/report.schema.json) or
+// as one self-contained HTML page with per-file diffs and filters. Secrets
+// are masked in both unless Masker.Show is set.
 //
 // The package also holds Masker, the masking rules every printed value goes
 // through, and Progress, the progress bar of long runs on a terminal.
@@ -17,6 +19,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -27,7 +30,6 @@ import (
 	"strings"
 
 	"github.com/amupgrade/amupgrade/engine"
-	"github.com/tidwall/gjson"
 )
 
 // SchemaVersion is the version of the JSON report's schema. It changes only
@@ -37,7 +39,8 @@ const SchemaVersion = 1
 // Run is one upgrade as the report tells it.
 type Run struct {
 	Result *engine.Result
-	Output *engine.Output
+	// Collector has seen every file of the upgrade.
+	Collector *Collector
 	// Input and OutputDir are the folders as given on the command line.
 	Input, OutputDir string
 	// Action is what the run did with the upgraded tree: write, check, diff
@@ -80,8 +83,7 @@ type Report struct {
 	Changes          []Change    `json:"changes"`
 	Checklist        []Item      `json:"checklist"`
 
-	run  Run
-	tree *tree // for the HTML page's diffs
+	run Run // for the HTML page's diffs
 }
 
 // Summary holds the counts a reviewer reads first.
@@ -124,27 +126,33 @@ type Change struct {
 	Service string          `json:"service"`
 }
 
-// fileDiff is one file that differs, for the HTML page.
-type fileDiff struct {
-	Path    string
+// fileSection is one file that differs (or that a rule touched without
+// changing its bytes), for the HTML page.
+type fileSection struct {
+	FileDiff
 	Service string
-	Status  string // changed, created, deleted
-	Diff    string // unified diff, masked
-	Changes []int  // indexes into Report.Changes
+	Changes []int // indexes into Report.Changes
 	Rules   []string
 }
 
-// Build gathers the report of a run. It reads the upgraded configuration
-// (in memory) for the checklist, and the Tomcat server.xml when one is
-// given; a file that cannot be read is an error.
+// Build gathers the report of a run once the collector has seen every file.
+// It reads the Tomcat server.xml when one is given; a file that cannot be
+// read is an error.
 func Build(run Run) (*Report, error) {
-	res, out := run.Result, run.Output
+	res, c := run.Result, run.Collector
+	if c == nil {
+		return nil, errors.New("report.Build: no Collector: hand every file of the upgrade to one")
+	}
+	if c.mode != res.Tree.Layout.Mode {
+		return nil, fmt.Errorf("report.Build: the Collector was made for a %s tree, the upgrade is of a %s tree", c.mode, res.Tree.Layout.Mode)
+	}
+	changed, differ := c.differs()
 	r := &Report{
 		SchemaVersion: SchemaVersion, Tool: "amupgrade", ToolVersion: run.ToolVersion,
 		Mode: res.Tree.Layout.Mode, Input: run.Input, Output: run.OutputDir, Action: run.Action,
 		Steps: []string{}, StartVersion: res.StartVersion, EndVersion: res.EndVersion,
 		Recorded: nonNil(res.Recorded), Skipped: nonNil(res.Skipped),
-		Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Changed: []string{}, Unmatched: []string{},
+		Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Changed: nonNil(changed), Unmatched: []string{},
 		Warnings: nonNil(res.Warnings), NotImplemented: nonNil(res.NotImplemented), KeptPlaceholders: nonNil(res.KeptPlaceholders),
 		Changes: []Change{}, Checklist: []Item{}, run: run,
 	}
@@ -153,17 +161,10 @@ func Build(run Run) (*Report, error) {
 			r.Steps = append(r.Steps, s.Name)
 		}
 	}
-	for i, f := range out.Files {
-		if !out.Unchanged[i] {
-			r.Changed = append(r.Changed, f.Path)
-		}
-	}
-	sort.Strings(r.Changed)
 	for _, u := range res.Unmatched {
 		r.Unmatched = append(r.Unmatched, u.ID)
 	}
 
-	tree := newTree(res, out)
 	titles := map[string]string{}
 	order := map[string]int{}
 	if res.Chain != nil {
@@ -187,12 +188,12 @@ func Build(run Run) (*Report, error) {
 	titles["\x00tracking"] = "Version tracking: the applied rule ids and the configuration version are recorded"
 	for _, e := range res.Events {
 		r.Changes = append(r.Changes, Change{Rule: e.RuleID, Step: e.Step, File: e.File, Pointer: e.Pointer, Op: e.Op,
-			Old: raw(e.Pointer, e.Old), New: raw(e.Pointer, e.New), Title: titles[e.Step+"\x00"+e.RuleID], Service: tree.service(e.File)})
+			Old: raw(e.Pointer, e.Old), New: raw(e.Pointer, e.New), Title: titles[e.Step+"\x00"+e.RuleID], Service: c.service(e.File)})
 	}
-	r.summarize(out, order)
-	r.tree = tree
-	r.StartAMVersion = startAMVersion(run, tree)
-	items, err := checklist(run, tree, r.StartAMVersion)
+	r.summarize(differ, order)
+	facts := c.sortedFacts()
+	r.StartAMVersion = startAMVersion(run, facts)
+	items, err := checklist(run, facts, r.StartAMVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -200,10 +201,10 @@ func Build(run Run) (*Report, error) {
 	return r, nil
 }
 
-func (r *Report) summarize(out *engine.Output, order map[string]int) {
+func (r *Report) summarize(differ int, order map[string]int) {
 	s := &r.Summary
 	s.Changes = len(r.Changes)
-	s.FilesChanged = out.Differ
+	s.FilesChanged = differ
 	s.FilesCreated = len(r.Created)
 	s.FilesDeleted = len(r.Deleted)
 	s.Rules, s.Services = []RuleCount{}, []ServiceCount{}
@@ -244,29 +245,17 @@ func (r *Report) summarize(out *engine.Output, order map[string]int) {
 	}
 }
 
-// diffs makes the unified diff of every file that differs, masked.
-func diffs(r *Report, res *engine.Result, out *engine.Output, t *tree) []fileDiff {
-	created := map[string]bool{}
-	for _, p := range res.Created {
-		created[p] = true
-	}
+// sections lists the files that differ, with their diffs, and the files a
+// rule touched without changing their bytes, by path.
+func (r *Report) sections() []fileSection {
+	c := r.run.Collector
 	byFile := map[string][]int{}
-	for i, c := range r.Changes {
-		byFile[c.File] = append(byFile[c.File], i)
+	for i, ch := range r.Changes {
+		byFile[ch.File] = append(byFile[ch.File], i)
 	}
-	var files []fileDiff
-	for i, f := range out.Files {
-		if out.Unchanged[i] {
-			continue
-		}
-		old, oldName, status := t.input(f.Path), "a/"+f.Path, "changed"
-		if created[f.Path] {
-			old, oldName, status = nil, "/dev/null", "created"
-		}
-		files = append(files, fileDiff{Path: f.Path, Status: status, Diff: r.run.Masker.Text(string(unifiedDiff(oldName, old, "b/"+f.Path, f.Data)))})
-	}
-	for _, p := range res.Deleted {
-		files = append(files, fileDiff{Path: p, Status: "deleted", Diff: r.run.Masker.Text(string(unifiedDiff("a/"+p, res.DeletedRaw[p], "/dev/null", nil)))})
+	var files []fileSection
+	for _, d := range c.Diffs() {
+		files = append(files, fileSection{FileDiff: d})
 	}
 	// A file a rule touched without changing its bytes (a value set to
 	// itself) still lists its changes.
@@ -276,13 +265,13 @@ func diffs(r *Report, res *engine.Result, out *engine.Output, t *tree) []fileDif
 	}
 	for p := range byFile {
 		if !seen[p] {
-			files = append(files, fileDiff{Path: p, Status: "changed"})
+			files = append(files, fileSection{FileDiff: FileDiff{Path: p, Status: "changed"}})
 		}
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	sort.SliceStable(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	for i := range files {
 		f := &files[i]
-		f.Service = t.service(f.Path)
+		f.Service = c.service(f.Path)
 		f.Changes = byFile[f.Path]
 		for _, ci := range f.Changes {
 			if !slices.Contains(f.Rules, r.Changes[ci].Rule) {
@@ -293,12 +282,19 @@ func diffs(r *Report, res *engine.Result, out *engine.Output, t *tree) []fileDif
 	return files
 }
 
+// IsHTML reports whether a report written to path is the HTML page (which
+// shows the diffs) rather than JSON.
+func IsHTML(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".html" || ext == ".htm"
+}
+
 // Write writes the report to path: an HTML page when the name ends in
 // .html (or .htm), JSON otherwise. The folder is created.
 func (r *Report) Write(path string) error {
 	var b bytes.Buffer
 	var err error
-	if ext := strings.ToLower(filepath.Ext(path)); ext == ".html" || ext == ".htm" {
+	if IsHTML(path) {
 		err = r.WriteHTML(&b)
 	} else {
 		err = r.WriteJSON(&b)
@@ -347,73 +343,6 @@ func (r *Report) ConsoleLines() []string {
 		lines = append(lines, fmt.Sprintf("  - %s: %s (guide: %s)", it.Title, it.Summary, it.Section))
 	}
 	return lines
-}
-
-// tree is the upgraded configuration, with the input bytes of each file.
-type tree struct {
-	mode  engine.Mode
-	docs  []*doc
-	byPth map[string]*doc
-	// deleted holds the metadata of deleted files, for their service.
-	deleted map[string]string
-}
-
-// doc is one file of the upgraded tree.
-type doc struct {
-	Path   string
-	Data   []byte // as upgraded
-	In     []byte // as read (nil for a created file)
-	JSON   bool
-	Type   string // metadata.entityType
-	ID     string // metadata.entityId
-	Realm  string // metadata.realm; "" when global
-	Global bool
-	SunSID string
-}
-
-func newTree(res *engine.Result, out *engine.Output) *tree {
-	t := &tree{mode: res.Tree.Layout.Mode, byPth: map[string]*doc{}, deleted: map[string]string{}}
-	for i, d := range res.Tree.Docs {
-		if i >= len(out.Files) {
-			break
-		}
-		x := &doc{Path: out.Files[i].Path, Data: out.Files[i].Data, In: d.Raw, JSON: d.JSON}
-		switch e := d.Entity; {
-		case e != nil:
-			x.Type, x.ID, x.Realm, x.Global, x.SunSID = e.Type, e.ID, e.Realm, e.Global, e.SunServiceID
-		case x.JSON:
-			md := gjson.GetBytes(x.Data, "metadata")
-			if md.IsObject() {
-				x.Type = md.Get("entityType").String()
-				x.ID = md.Get("entityId").String()
-				realm := md.Get("realm")
-				x.Global = realm.Type == gjson.Null
-				x.Realm = realm.String()
-				x.SunSID = md.Get("sunServiceID").String()
-			}
-		}
-		t.docs = append(t.docs, x)
-		t.byPth[x.Path] = x
-	}
-	for p, raw := range res.DeletedRaw {
-		t.deleted[p] = gjson.GetBytes(raw, "metadata.entityType").String()
-	}
-	return t
-}
-
-// service is the entity type of the file at p ("" when it has none).
-func (t *tree) service(p string) string {
-	if d := t.byPth[p]; d != nil {
-		return d.Type
-	}
-	return t.deleted[p]
-}
-
-func (t *tree) input(p string) []byte {
-	if d := t.byPth[p]; d != nil {
-		return d.In
-	}
-	return nil
 }
 
 func nonNil(s []string) []string {

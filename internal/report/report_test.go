@@ -2,7 +2,6 @@ package report_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/amupgrade/amupgrade/internal/cli"
 	"github.com/amupgrade/amupgrade/internal/report"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -26,16 +24,15 @@ func realTree(t *testing.T, rel string) string {
 	return p
 }
 
-// upgrade runs amupgrade in-process and returns its stdout; a non-zero exit
-// (other than 4, changes found by --check) fails the test.
-func upgrade(t *testing.T, args ...string) string {
+// write writes the report of an upgrade to each path, as --report does.
+func write(t *testing.T, u report.Upgrade, paths ...string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := (&cli.CLI{Stdout: &stdout, Stderr: &stderr}).Run(context.Background(), append([]string{"amupgrade"}, args...))
-	if code != 0 && code != 4 {
-		t.Fatalf("amupgrade %s: exit %d\n%s%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+	r := u.Report(t)
+	for _, p := range paths {
+		if err := r.Write(p); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return stdout.String()
 }
 
 func schema(t *testing.T) *jsonschema.Schema {
@@ -88,18 +85,18 @@ func TestReportMatchesSchema(t *testing.T) {
 	cases := []struct {
 		name string
 		tree func(t *testing.T) string
-		args []string
+		u    report.Upgrade
 	}{
-		{"example-fbc-7.5", func(*testing.T) string { return filepath.Join("..", "..", "examples", "fbc-7.5", "services") }, []string{"--to", "8.1.0"}},
-		{"real-fbc-7.5.0", func(t *testing.T) string { return realTree(t, "fbc-7.5.0-darkedges/services") }, []string{"--fileBasedMode", "--to", "8.1.0"}},
-		{"real-fbc-7.0.0", func(t *testing.T) string { return realTree(t, "fbc-7.0.0-forgeops-cdk/services") }, []string{"--fileBasedMode", "--to", "8.1.0", "--from", "7.0.0"}},
-		{"real-amster-6.5.1", func(t *testing.T) string { return realTree(t, "amster-6.5.1-forgeops-cdm") }, []string{"--to", "8.1.0", "-a", "8.1.0", "--ignoreNoRuleTracking"}},
+		{"example-fbc-7.5", func(*testing.T) string { return filepath.Join("..", "..", "examples", "fbc-7.5", "services") }, report.Upgrade{To: "8.1.0"}},
+		{"real-fbc-7.5.0", func(t *testing.T) string { return realTree(t, "fbc-7.5.0-darkedges/services") }, report.Upgrade{To: "8.1.0"}},
+		{"real-fbc-7.0.0", func(t *testing.T) string { return realTree(t, "fbc-7.0.0-forgeops-cdk/services") }, report.Upgrade{To: "8.1.0", Run: report.Run{From: "7.0.0"}}},
+		{"real-amster-6.5.1", func(t *testing.T) string { return realTree(t, "amster-6.5.1-forgeops-cdm") }, report.Upgrade{To: "8.1.0", AmsterVersion: "8.1.0", IgnoreNoRuleTracking: true}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			in := c.tree(t)
+			c.u.In = c.tree(t)
 			path := filepath.Join(t.TempDir(), "r.json")
-			upgrade(t, append([]string{"-i", in, "--check", "--report", path}, c.args...)...)
+			write(t, c.u, path)
 			r := readReport(t, s, path)
 			if r.Summary.Changes != len(r.Changes) || r.Summary.Changes == 0 {
 				t.Errorf("summary.changes %d, changes %d", r.Summary.Changes, len(r.Changes))
@@ -186,13 +183,8 @@ func TestReportsMaskSecrets(t *testing.T) {
 	}
 	out := t.TempDir()
 	for _, show := range []bool{false, true} {
-		for _, name := range []string{"r.json", "r.html"} {
-			args := []string{"-i", in, "--dry-run", "--report", filepath.Join(out, name), rules}
-			if show {
-				args = append(args, "--show-secrets")
-			}
-			upgrade(t, args...)
-		}
+		write(t, report.Upgrade{In: in, Rules: []string{rules}, Run: report.Run{Action: "dry-run", Masker: report.Masker{Show: show}}},
+			filepath.Join(out, "r.json"), filepath.Join(out, "r.html"))
 		for _, name := range []string{"r.json", "r.html"} {
 			b, err := os.ReadFile(filepath.Join(out, name))
 			if err != nil {
@@ -221,8 +213,7 @@ var (
 func TestHTMLReport(t *testing.T) {
 	in := realTree(t, "fbc-7.5.0-darkedges/services")
 	dir := t.TempDir()
-	upgrade(t, "-i", in, "--fileBasedMode", "--to", "8.1.0", "--check", "--report", filepath.Join(dir, "r.json"))
-	upgrade(t, "-i", in, "--fileBasedMode", "--to", "8.1.0", "--check", "--report", filepath.Join(dir, "r.html"))
+	write(t, report.Upgrade{In: in, To: "8.1.0"}, filepath.Join(dir, "r.json"), filepath.Join(dir, "r.html"))
 	r := readReport(t, schema(t), filepath.Join(dir, "r.json"))
 	page, err := os.ReadFile(filepath.Join(dir, "r.html"))
 	if err != nil {

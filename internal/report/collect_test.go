@@ -1,0 +1,559 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/amupgrade/amupgrade/engine"
+	"github.com/amupgrade/amupgrade/ruleset"
+	"github.com/google/go-cmp/cmp"
+	"github.com/rogpeppe/go-internal/diff"
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+// Upgrade is an upgrade as the tests run it: the command line's read, plan,
+// Apply and Render, then every file handed to a Collector the way
+// engine.Upgrade hands it to its Sink. It is exported for the black-box
+// tests of this package.
+type Upgrade struct {
+	In string
+	// To plans the bundled steps up to this release (--to); Rules gives rule
+	// files instead. With neither, no rule runs.
+	To    string
+	Rules []string
+	With  []string // --with
+	// AmsterVersion is -a; IgnoreNoRuleTracking --ignoreNoRuleTracking.
+	AmsterVersion        string
+	IgnoreNoRuleTracking bool
+	// Run is the rest of the run as the report tells it (From is --from,
+	// Masker --show-secrets, …). Input and Action default to In and check.
+	Run Run
+}
+
+// Apply reads the tree and upgrades it in memory.
+func (u Upgrade) Apply(tb testing.TB) (*engine.Result, *engine.Output) {
+	tb.Helper()
+	ctx := context.Background()
+	tree, err := engine.ReadTree(ctx, u.In, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	mode := tree.Layout.Mode
+	chain := &engine.Chain{Mode: mode}
+	if u.To != "" || u.Rules != nil {
+		set, err := ruleset.Bundled()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var to engine.Version
+		if u.To != "" {
+			to = engine.MustVersion(u.To)
+		}
+		var files []*ruleset.File
+		for _, r := range u.Rules {
+			fs, err := set.Resolve(r, mode)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			files = append(files, fs...)
+		}
+		if u.Rules == nil {
+			var start engine.Version
+			if u.Run.From != "" {
+				start = engine.MustVersion(u.Run.From)
+			} else if mode == engine.Amster {
+				start, _ = engine.ParseVersion(tree.AmsterVersion())
+			}
+			if files, err = set.Plan(mode, start, to); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		if chain, err = set.Compile(files, ruleset.Config{To: to, Groups: u.With}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	res, err := engine.Apply(ctx, tree, chain, engine.Options{From: u.Run.From, IgnoreNoRuleTracking: u.IgnoreNoRuleTracking,
+		AmsterVersion: u.AmsterVersion})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out, err := res.Render(ctx, engine.RenderOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res, out
+}
+
+// Files runs the upgrade and returns the files as the streamed upgrade
+// hands them over.
+func (u Upgrade) Files(tb testing.TB) (*engine.Result, []*engine.FileResult) {
+	tb.Helper()
+	res, out := u.Apply(tb)
+	return res, fileResults(res, out)
+}
+
+// Report runs the upgrade and builds its report, with diffs.
+func (u Upgrade) Report(tb testing.TB) *Report {
+	tb.Helper()
+	res, files := u.Files(tb)
+	c := NewCollector(res.Tree.Layout.Mode, true, u.Run.Masker)
+	for _, f := range files {
+		c.Observe(f)
+	}
+	return u.build(tb, res, c)
+}
+
+func (u Upgrade) build(tb testing.TB, res *engine.Result, c *Collector) *Report {
+	tb.Helper()
+	run := u.Run
+	run.Result, run.Collector = res, c
+	if run.Input == "" {
+		run.Input = u.In
+	}
+	if run.Action == "" {
+		run.Action = "check"
+	}
+	r, err := Build(run)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
+// fileResults lists the files of an upgrade made with Apply and Render as
+// engine.Upgrade hands them to its Sink: every file of the new tree (a
+// renamed one once, under its new path, with From), then the deleted files.
+func fileResults(res *engine.Result, out *engine.Output) []*engine.FileResult {
+	created := map[string]bool{}
+	for _, p := range res.Created {
+		created[p] = true
+	}
+	var files []*engine.FileResult
+	renamedFrom := map[string]bool{}
+	for i, d := range res.Tree.Docs {
+		f := &engine.FileResult{Path: d.Path, In: d.Raw, Out: out.Files[i].Data, Mode: d.Mode, Link: d.Link, JSON: d.JSON,
+			Entity: d.Entity, Created: d.Created, Unchanged: out.Unchanged[i]}
+		if created[d.Path] && !d.Created {
+			// Renamed: Apply keeps the bytes read under the old path
+			// too, in the same slice.
+			for _, p := range res.Deleted {
+				if raw := res.DeletedRaw[p]; len(raw) > 0 && len(d.Raw) > 0 && &raw[0] == &d.Raw[0] {
+					f.From = p
+					renamedFrom[p] = true
+				}
+			}
+		}
+		files = append(files, f)
+	}
+	for _, p := range res.Deleted {
+		if !renamedFrom[p] {
+			files = append(files, &engine.FileResult{Path: p, In: res.DeletedRaw[p], JSON: true, Deleted: true})
+		}
+	}
+	return files
+}
+
+// printedDiff is what --diff printed before the upgrade streamed, from the
+// whole new tree in memory: the reference for Collector.Diffs.
+func printedDiff(res *engine.Result, out *engine.Output, mk Masker) string {
+	var w strings.Builder
+	raw := map[string][]byte{}
+	for _, d := range res.Tree.Docs {
+		raw[d.Path] = d.Raw
+	}
+	for i, f := range out.Files {
+		if out.Unchanged[i] {
+			continue
+		}
+		old, oldName := raw[f.Path], "a/"+f.Path
+		if slices.Contains(res.Created, f.Path) {
+			old, oldName = nil, "/dev/null"
+		}
+		w.WriteString(mk.Text(string(diff.Diff(oldName, old, "b/"+f.Path, f.Data))))
+	}
+	for _, p := range res.Deleted {
+		w.WriteString(mk.Text(string(diff.Diff("a/"+p, res.DeletedRaw[p], "/dev/null", nil))))
+	}
+	return w.String()
+}
+
+// txtarTree writes testdata/checklist/NAME.txtar out as a tree.
+func txtarTree(tb testing.TB, name string) string {
+	tb.Helper()
+	ar, err := txtar.ParseFile(filepath.Join("testdata", "checklist", name+".txtar"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := tb.TempDir()
+	for _, f := range ar.Files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// copiedTree is testdata/checklist/NAME.txtar with the whole tree copied
+// n more times under other realm and server folders (realm/root becomes
+// realm/root1, global/Servers/01 global/Servers/02, …), so that
+// every checklist item finds evidence in several files, in more than one
+// place of the path order.
+func copiedTree(tb testing.TB, name string, n int) string {
+	tb.Helper()
+	ar, err := txtar.ParseFile(filepath.Join("testdata", "checklist", name+".txtar"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := tb.TempDir()
+	for i := range n + 1 {
+		for _, f := range ar.Files {
+			name := f.Name
+			if i > 0 {
+				name = strings.NewReplacer("realm/root", fmt.Sprintf("realm/root%d", i), "realms/root", fmt.Sprintf("realms/root%d", i),
+					"Servers/01", fmt.Sprintf("Servers/%02d", i+1)).Replace(name)
+			}
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				tb.Fatal(err)
+			}
+			if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
+// renameRules renames the transient-state mapping of amster-651 (its old
+// path is deleted, its new one created) and deletes the push module.
+const renameRules = `from: 7.0.0
+to: 7.1.0
+mode: amster
+rules:
+  - id: rename-mapping
+    title: Rename the mapping
+    select: {service: KeyStoreMappings, scope: any}
+    do:
+      - set-entity-id: am.authn.trees.transientstate.encryption.renamed
+  - id: drop-push
+    title: Drop the push module
+    select: {service: AuthenticatorPushModule, scope: any}
+    do:
+      - delete-instance: true
+`
+
+func renameUpgrade(t *testing.T) Upgrade {
+	rules := filepath.Join(t.TempDir(), "rename.yaml")
+	if err := os.WriteFile(rules, []byte(renameRules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return Upgrade{In: txtarTree(t, "amster-651"), Rules: []string{rules}, IgnoreNoRuleTracking: true}
+}
+
+// collectorCases are upgrades with changed, created, renamed and deleted
+// files, in both modes.
+func collectorCases(t *testing.T) map[string]Upgrade {
+	cases := map[string]Upgrade{
+		"example-fbc-7.5":  {In: filepath.Join("..", "..", "examples", "fbc-7.5", "services"), To: "8.1.0"},
+		"fbc-70-device":    {In: txtarTree(t, "fbc-70-device"), To: "8.1.0", With: []string{"jakarta"}, Run: Run{From: "7.0.0"}},
+		"amster-651":       {In: txtarTree(t, "amster-651"), IgnoreNoRuleTracking: true},
+		"amster-651-renam": renameUpgrade(t),
+		"fbc-70-device×7":  {In: copiedTree(t, "fbc-70-device", 6), IgnoreNoRuleTracking: true},
+		"amster-651×7":     {In: copiedTree(t, "amster-651", 6), IgnoreNoRuleTracking: true},
+	}
+	real := filepath.Join("..", "..", "..", "shared", "testdata", "real")
+	if _, err := os.Stat(real); err == nil {
+		cases["real-fbc-7.0.0"] = Upgrade{In: filepath.Join(real, "fbc-7.0.0-forgeops-cdk", "services"), To: "8.1.0", Run: Run{From: "7.0.0"}}
+		cases["real-amster-6.5.1"] = Upgrade{In: filepath.Join(real, "amster-6.5.1-forgeops-cdm"), To: "8.1.0", AmsterVersion: "8.1.0",
+			IgnoreNoRuleTracking: true}
+	}
+	return cases
+}
+
+// written is a report as JSON and as the HTML page.
+func written(t *testing.T, r *Report) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := r.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// The files come from several workers in no particular order, and their
+// bytes are gone once Observe returns: the report is the same as when they
+// come one by one in path order.
+func TestCollectorOrder(t *testing.T) {
+	for name, u := range collectorCases(t) {
+		t.Run(name, func(t *testing.T) {
+			res, files := u.Files(t)
+			inOrder := NewCollector(res.Tree.Layout.Mode, true, Masker{})
+			for _, f := range files {
+				inOrder.Observe(f)
+			}
+			want := written(t, u.build(t, res, inOrder))
+
+			for seed := range uint64(3) {
+				c := NewCollector(res.Tree.Layout.Mode, true, Masker{})
+				observeShuffled(c, files, seed)
+				if diff := cmp.Diff(want, written(t, u.build(t, res, c))); diff != "" {
+					t.Errorf("report (-in order +shuffled):\n%s", diff)
+				}
+				if diff := cmp.Diff(inOrder.Diffs(), c.Diffs()); diff != "" {
+					t.Errorf("diffs (-in order +shuffled):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+// observeShuffled hands the files to c in an order of its own, from four
+// goroutines, and spoils each file's bytes as soon as Observe returns, as
+// the engine reuses them.
+func observeShuffled(c *Collector, files []*engine.FileResult, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, uint64(len(files))))
+	shuffled := slices.Clone(files)
+	rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	next := make(chan *engine.FileResult)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for f := range next {
+				g := *f
+				g.In, g.Out = bytes.Clone(f.In), bytes.Clone(f.Out)
+				c.Observe(&g)
+				scribble(g.In)
+				scribble(g.Out)
+			}
+		})
+	}
+	for _, f := range shuffled {
+		next <- f
+	}
+	close(next)
+	wg.Wait()
+}
+
+func scribble(b []byte) {
+	for i := range b {
+		b[i] = '#'
+	}
+}
+
+// Diffs lists changed and created files by path, then deleted ones by path,
+// and says what --diff printed from the whole tree in memory.
+func TestCollectorDiffs(t *testing.T) {
+	u := renameUpgrade(t)
+	res, out := u.Apply(t)
+	c := NewCollector(res.Tree.Layout.Mode, true, Masker{})
+	observeShuffled(c, fileResults(res, out), 1)
+	var got []string
+	var text strings.Builder
+	for _, d := range c.Diffs() {
+		got = append(got, d.Status+" "+d.Path)
+		text.WriteString(d.Diff)
+	}
+	want := []string{
+		"changed global/DefaultAdvancedProperties.json",
+		"changed global/Servers/01/AdvancedProperties.json",
+		"changed global/Servers/01/DirectoryConfiguration.json",
+		"created realms/root/KeyStoreMappings/am.authn.trees.transientstate.encryption.renamed.json",
+		"changed realms/root/OpenDJ/OpenDJ.json",
+		"changed realms/root/Scripts/5e6f7a8b-3333-4c5a-9a4e-2f1d3c4b5a6e.json",
+		"deleted realms/root/AuthenticatorPushModule/push.json",
+		"deleted realms/root/KeyStoreMappings/am.authn.trees.transientstate.encryption.json",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diffs (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(printedDiff(res, out, Masker{}), text.String()); diff != "" {
+		t.Errorf("diff text (-printed from the tree in memory +collected):\n%s", diff)
+	}
+	for name, u := range collectorCases(t) {
+		for _, mk := range []Masker{{}, {Show: true}} {
+			res, out := u.Apply(t)
+			c := NewCollector(res.Tree.Layout.Mode, true, mk)
+			observeShuffled(c, fileResults(res, out), 2)
+			var text strings.Builder
+			for _, d := range c.Diffs() {
+				text.WriteString(d.Diff)
+			}
+			if diff := cmp.Diff(printedDiff(res, out, mk), text.String()); diff != "" {
+				t.Errorf("%s, %+v: diff text (-printed from the tree in memory +collected):\n%s", name, mk, diff)
+			}
+		}
+	}
+}
+
+// diffBytes is the size of the diffs kept.
+func (c *Collector) diffBytes() int {
+	n := 0
+	for _, d := range c.Diffs() {
+		n += len(d.Diff)
+	}
+	return n
+}
+
+// Without diffs the collector keeps no diff and no bytes of any file, and
+// the JSON report is the same; with diffs it keeps those of the files that
+// differ only.
+func TestCollectorWithoutDiffs(t *testing.T) {
+	for name, u := range collectorCases(t) {
+		t.Run(name, func(t *testing.T) {
+			res, files := u.Files(t)
+			lean := NewCollector(res.Tree.Layout.Mode, false, Masker{})
+			full := NewCollector(res.Tree.Layout.Mode, true, Masker{})
+			for _, f := range files {
+				lean.Observe(f)
+				full.Observe(f)
+			}
+			if d := lean.Diffs(); d != nil || lean.diffBytes() != 0 {
+				t.Errorf("without diffs the collector keeps %d diffs, %d bytes", len(d), lean.diffBytes())
+			}
+			// The files that differ, and no other, have a diff.
+			var want []string
+			for _, f := range files {
+				switch {
+				case f.Deleted:
+					want = append(want, "deleted "+f.Path)
+				case f.From != "":
+					want = append(want, "created "+f.Path, "deleted "+f.From)
+				case f.Created:
+					want = append(want, "created "+f.Path)
+				case !f.Unchanged:
+					want = append(want, "changed "+f.Path)
+				}
+			}
+			var got []string
+			for _, d := range full.Diffs() {
+				got = append(got, d.Status+" "+d.Path)
+			}
+			slices.Sort(want)
+			slices.Sort(got)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("diffs (-want +got):\n%s", diff)
+			}
+			var a, b bytes.Buffer
+			if err := u.build(t, res, lean).WriteJSON(&a); err != nil {
+				t.Fatal(err)
+			}
+			if err := u.build(t, res, full).WriteJSON(&b); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(b.String(), a.String()); diff != "" {
+				t.Errorf("JSON report (-with diffs +without):\n%s", diff)
+			}
+			if err := u.build(t, res, lean).WriteHTML(&a); err == nil || !strings.Contains(err.Error(), "diffs") {
+				t.Errorf("an HTML page without diffs: %v", err)
+			}
+		})
+	}
+}
+
+// BenchmarkCollector observes the files of the real 7.5.0 tree upgraded to
+// 8.1 and builds the checklist from what was kept: what every run pays,
+// without diffs (checklist) and with them (--report, --diff). kept-B is the
+// heap the collector holds once every file went by.
+func BenchmarkCollector(b *testing.B) {
+	in := filepath.Join("..", "..", "..", "shared", "testdata", "real", "fbc-7.5.0-darkedges", "services")
+	if _, err := os.Stat(in); err != nil {
+		b.Skipf("%s is not here (the shared reference trees sit beside the repository)", in)
+	}
+	res, files := Upgrade{In: in, To: "8.1.0"}.Files(b)
+	var size int64
+	for _, f := range files {
+		size += int64(len(f.Out))
+	}
+	observe := func(diffs bool) *Collector {
+		c := NewCollector(res.Tree.Layout.Mode, diffs, Masker{})
+		for _, f := range files {
+			c.Observe(f)
+		}
+		return c
+	}
+	for _, diffs := range []bool{false, true} {
+		name := "checklist"
+		if diffs {
+			name = "diffs"
+		}
+		b.Run(name, func(b *testing.B) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			c := observe(diffs)
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			runtime.KeepAlive(c)
+			b.SetBytes(size)
+			b.ReportAllocs()
+			for b.Loop() {
+				c := observe(diffs)
+				if _, err := checklist(Run{Result: res}, c.sortedFacts(), ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)), "kept-B")
+		})
+	}
+}
+
+func TestNeedle(t *testing.T) {
+	n := newNeedle(`"script"`, `script"`)
+	tests := []struct {
+		data string
+		want int
+	}{
+		{``, -1},
+		{`script"`, -1}, // the anchor, with no room for the quote before it
+		{`{"script":1}`, 1},
+		{`{"noscript":1,"script":2}`, 14},
+		{`"script`, -1},
+		{`x"script"`, 1},
+	}
+	for _, tt := range tests {
+		if got := n.index([]byte(tt.data)); got != tt.want {
+			t.Errorf("index(%q) = %d, want %d", tt.data, got, tt.want)
+		}
+		if got, want := n.index([]byte(tt.data)), bytes.Index([]byte(tt.data), n.s); got != want {
+			t.Errorf("index(%q) = %d, bytes.Index %d", tt.data, got, want)
+		}
+	}
+}
+
+func TestEncodedJavax(t *testing.T) {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	tests := []struct {
+		data string
+		want bool
+	}{
+		{`{"data":{"script":"` + b64("var c = new javax.servlet.http.Cookie('a', 'b');") + `"}}`, true},
+		{`{"data":{"script" : "` + b64("var x = 1;\nvar ws = javax.websocket.Session;") + `"}}`, true},
+		{`{"data":{"script":"` + b64("var x = javax.xml.parsers;") + `"}}`, false},
+		{`{"data":{"script":"4a1c3f0e-1111-4c5a-9a4e-2f1d3c4b5a6e"}}`, false},
+		{`{"data":{"script":{"id":"x"},"type":"script"}}`, false},
+		{`{"data":{"script":"a\u002eb"}}`, true}, // escapes: the parse decides
+		{`{"data":{"nodes":[{"script":"x"},{"script":"` + b64("javax.servlet.A") + `"}]}}`, true},
+	}
+	for _, tt := range tests {
+		if got := encodedJavax([]byte(tt.data)); got != tt.want {
+			t.Errorf("encodedJavax(%s) = %v, want %v", tt.data, got, tt.want)
+		}
+	}
+}
