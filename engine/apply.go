@@ -261,7 +261,12 @@ func (r *Run) emit(d *Document) error {
 		d.differs = !f.Unchanged
 	}
 	err := r.sink(f)
+	// Only the identity and the changes stay; the changes' values are
+	// copied out of the document's memory, which goes with it.
 	d.Raw, d.root, d.original = nil, nil, nil
+	for i := range d.events {
+		d.events[i].Old, d.events[i].New = d.events[i].Old.Clone(), d.events[i].New.Clone()
+	}
 	return err
 }
 

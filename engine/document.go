@@ -3,6 +3,7 @@ package engine
 import (
 	"io/fs"
 	"strings"
+	"unique"
 
 	"github.com/tidwall/gjson"
 )
@@ -98,22 +99,22 @@ func scanEntity(raw []byte) *Entity {
 	md.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "entityType":
-			e.Type = v.String()
+			e.Type = intern(v.String())
 		case "entityId":
-			e.ID = v.String()
+			e.ID = intern(v.String())
 		case "realm":
 			realm = v
 		case "sunServiceID":
-			e.SunServiceID = v.String()
+			e.SunServiceID = intern(v.String())
 		case "amsterVersion":
-			e.AmsterVersion = v.String()
+			e.AmsterVersion = intern(v.String())
 		case "pathParams":
 			if v.IsObject() {
 				v.ForEach(func(pk, pv gjson.Result) bool {
 					if e.PathParams == nil {
 						e.PathParams = map[string]string{}
 					}
-					e.PathParams[pk.Str] = pv.String()
+					e.PathParams[intern(pk.Str)] = intern(pv.String())
 					return true
 				})
 			}
@@ -122,9 +123,17 @@ func scanEntity(raw []byte) *Entity {
 	})
 	e.Global = !realm.Exists() || realm.Type == gjson.Null
 	if !e.Global {
-		e.Realm = realm.String()
+		e.Realm = intern(realm.String())
 	}
 	return e
+}
+
+// intern returns one copy of each identity string: an upgrade keeps the
+// identity of every file to the end, the same types, realms and ids recur
+// over thousands of files, and the strings gjson returns would otherwise
+// hold on to a copy of the whole metadata object each.
+func intern(s string) string {
+	return unique.Make(s).Value()
 }
 
 // entityFromValue reads the identity of a parsed document.
