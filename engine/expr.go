@@ -10,7 +10,12 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker"
+	"github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/optimizer"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 )
 
@@ -60,10 +65,23 @@ type exprEnv struct {
 // the same length, so error columns still point into the source as written.
 var callRename = strings.NewReplacer("contains(", "containz(", "matches(", "matchez(")
 
-// Expr is a compiled expression of a rule file.
+// Expr is an expression of a rule file. Loading a rule file only parses it:
+// most rules of a step select nothing in a given tree, and compiling (which
+// checks names and types) costs several times as much, so that is done on first
+// use, once, whichever goroutine gets there first. Check compiles it at once.
 type Expr struct {
-	Source  string
+	Source string
+	// Pos is where Source begins in its rule file. Inline says Source stands
+	// on that line as it is written (a plain or quoted scalar), so that a
+	// column inside it is a column of the file too; otherwise an error names
+	// Pos alone.
+	Pos    Pos
+	Inline bool
+
+	cond    bool
+	once    sync.Once
 	program *vm.Program
+	err     *ExprError
 }
 
 // ExprError is a compile error with its place inside the expression source.
@@ -74,24 +92,129 @@ type ExprError struct {
 
 func (e *ExprError) Error() string { return e.Msg }
 
-// CompileExpr compiles a condition (cond true: it must give a boolean) or a
-// computed value. Unknown names are errors here, not false at run time, and
-// the clock is out of reach so that output depends on input alone.
-func CompileExpr(src string, cond bool) (*Expr, error) {
-	opts := []expr.Option{expr.Env(exprEnv{}), expr.DisableBuiltin("now"), expr.MaxNodes(10_000), expr.Patch(loopTicker{})}
-	if cond {
-		opts = append(opts, expr.AsBool())
-	}
-	prog, err := expr.Compile(callRename.Replace(src), opts...)
+// ParseExpr reads a condition (cond true: it must give a boolean) or a
+// computed value written at pos of a rule file (see Expr for inline). A
+// syntax error is returned now, as an *Error at the mistake with an
+// *ExprError inside; unknown names and wrong types are found by Check or on
+// first use. Unknown names are errors, not false at run time, and the clock
+// is out of reach so that output depends on input alone.
+func ParseExpr(src string, cond bool, pos Pos, inline bool) (*Expr, error) {
+	x := &Expr{Source: src, Pos: pos, Inline: inline, cond: cond}
+	err := configFor(cond).do(func(c *conf.Config) error {
+		_, err := parser.ParseWithConfig(callRename.Replace(src), c)
+		return err
+	})
 	if err != nil {
-		var fe *file.Error
-		if errors.As(err, &fe) {
-			msg := strings.NewReplacer("containz", "contains", "matchez", "matches").Replace(fe.Message)
-			return nil, &ExprError{Line: fe.Line, Column: fe.Column + 1, Msg: msg}
-		}
-		return nil, &ExprError{Line: 1, Column: 1, Msg: err.Error()}
+		return nil, x.error(exprErrorOf(err))
 	}
-	return &Expr{Source: src, program: prog}, nil
+	return x, nil
+}
+
+// CompileExpr is ParseExpr and Check at once.
+func CompileExpr(src string, cond bool, pos Pos, inline bool) (*Expr, error) {
+	x, err := ParseExpr(src, cond, pos, inline)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.Check(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// Check compiles the expression if that has not been done yet, and returns
+// what compiling found wrong as an *Error at the mistake (an *ExprError
+// inside).
+func (x *Expr) Check() error {
+	if err := x.compile(); err != nil {
+		return x.error(err)
+	}
+	return nil
+}
+
+func (x *Expr) compile() *ExprError {
+	x.once.Do(func() {
+		err := configFor(x.cond).do(func(c *conf.Config) error {
+			tree, err := checker.ParseCheck(callRename.Replace(x.Source), c)
+			if err != nil {
+				return err
+			}
+			if err := optimizer.Optimize(&tree.Node, c); err != nil {
+				var fe *file.Error
+				if errors.As(err, &fe) {
+					return fe.Bind(tree.Source)
+				}
+				return err
+			}
+			x.program, err = compiler.Compile(tree, c)
+			return err
+		})
+		if err != nil {
+			x.err = exprErrorOf(err)
+		}
+	})
+	return x.err
+}
+
+// error places a compile error in the rule file.
+func (x *Expr) error(ee *ExprError) *Error {
+	pos := x.Pos
+	if x.Inline && ee.Line == 1 {
+		pos.Col += ee.Column - 1
+	}
+	return &Error{Code: CodeRule, Pos: pos, Msg: fmt.Sprintf("expression %q", x.Source), Err: ee}
+}
+
+var exprMessage = strings.NewReplacer("containz", "contains", "matchez", "matches")
+
+func exprErrorOf(err error) *ExprError {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		return &ExprError{Line: fe.Line, Column: fe.Column + 1, Msg: exprMessage.Replace(fe.Message)}
+	}
+	return &ExprError{Line: 1, Column: 1, Msg: err.Error()}
+}
+
+// exprConfig is expr's configuration for conditions or for computed values,
+// made once, on first use, and shared: making one costs about as much as
+// compiling an expression with it. A configuration holds a cache that the
+// parser and the checker fill, so one expression at a time uses it.
+type exprConfig struct {
+	cond bool
+	once sync.Once
+	mu   sync.Mutex
+	c    *conf.Config
+}
+
+var condConfig, valueConfig = exprConfig{cond: true}, exprConfig{}
+
+func configFor(cond bool) *exprConfig {
+	if cond {
+		return &condConfig
+	}
+	return &valueConfig
+}
+
+func (e *exprConfig) do(f func(*conf.Config) error) error {
+	e.once.Do(func() {
+		opts := []expr.Option{expr.Env(exprEnv{}), expr.DisableBuiltin("now"), expr.MaxNodes(10_000), expr.Patch(loopTicker{})}
+		if e.cond {
+			opts = append(opts, expr.AsBool())
+		}
+		// What expr.Compile does with its options before it compiles.
+		c := conf.CreateNew()
+		for _, op := range opts {
+			op(c)
+		}
+		for name := range c.Disabled {
+			delete(c.Builtins, name)
+		}
+		c.Check()
+		e.c = c
+	})
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return f(e.c)
 }
 
 // loopTicker makes the body of every predicate (the {…} of all, any, map,
@@ -290,6 +413,9 @@ func (p exprPanic) Error() string { return p.err.Error() }
 
 // evalBool runs a condition.
 func (c *opContext) evalBool(x *Expr, old any) (bool, error) {
+	if err := c.compile(x); err != nil {
+		return false, err
+	}
 	env := c.env()
 	env.Old = old
 	out, err := x.run(env)
@@ -305,6 +431,9 @@ func (c *opContext) evalBool(x *Expr, old any) (bool, error) {
 
 // evalValue runs a computed value.
 func (c *opContext) evalValue(x *Expr) (*Value, error) {
+	if err := c.compile(x); err != nil {
+		return nil, err
+	}
 	out, err := x.run(c.env())
 	if err != nil {
 		return nil, c.exprError(x, err)
@@ -316,12 +445,24 @@ func (c *opContext) evalValue(x *Expr) (*Value, error) {
 	return v, nil
 }
 
+// compile compiles x on its first use. What that finds wrong is a mistake
+// of the rule file, reported at its place there, as loading would have.
+func (c *opContext) compile(x *Expr) error {
+	ee := x.compile()
+	if ee == nil {
+		return nil
+	}
+	e := x.error(ee)
+	e.RuleID, e.File = c.rule.ID, c.doc.Path
+	return e
+}
+
 // exprError says which expression failed, where in it, and why, on one line
 // (expr's own message adds a source excerpt on further lines).
 func (c *opContext) exprError(x *Expr, err error) error {
 	var fe *file.Error
 	if errors.As(err, &fe) {
-		msg := strings.NewReplacer("containz", "contains", "matchez", "matches").Replace(fe.Message)
+		msg := exprMessage.Replace(fe.Message)
 		if fe.Line > 0 {
 			return c.errorf("evaluating %q: %s (line %d, column %d of the expression); fix the rule", x.Source, msg, fe.Line, fe.Column+1)
 		}

@@ -12,11 +12,34 @@ import (
 	"github.com/amupgrade/amupgrade/ruleset"
 )
 
-// Loading the rules is part of every run's start-up cost.
+// Reading and checking a rule file with every expression compiled, as
+// `amupgrade rules check` and a run given a rule file of its own do.
 func BenchmarkParseLatest(b *testing.B) {
 	src, _ := fs.ReadFile(rules.FS, "fbc/latest.yaml")
 	for b.Loop() {
 		if _, err := ruleset.Parse("latest.yaml", src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// What every FBC run pays for its rules once the bundled steps are indexed
+// (BenchmarkBundled): fbc/latest read, its expressions parsed (they are
+// compiled on first use), and the chain made.
+func BenchmarkLoadLatest(b *testing.B) {
+	to := engine.MustVersion("8.1.0")
+	for b.Loop() {
+		b.StopTimer()
+		set, err := ruleset.Bundled()
+		if err != nil {
+			b.Fatal(err)
+		}
+		files, err := set.Plan(engine.FBC, nil, to)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := set.Compile(files, ruleset.Config{To: to}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -11,7 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// Every bundled rule file loads, and every chain the planner can be asked
+// Every bundled rule file loads, every expression in it compiles (a run
+// compiles them on first use only), and every chain the planner can be asked
 // for compiles.
 func TestBundledRulesLoad(t *testing.T) {
 	set, err := ruleset.Bundled()
@@ -19,6 +20,9 @@ func TestBundledRulesLoad(t *testing.T) {
 		t.Fatalf("bundled rules do not load:\n%v", err)
 	}
 	for _, f := range set.Files() {
+		if err := f.Check(); err != nil {
+			t.Errorf("%s: %v", f.Name, err)
+		}
 		if _, err := set.Compile([]*ruleset.File{f}, ruleset.Config{}); err != nil {
 			t.Errorf("%s: %v", f.Name, err)
 		}

@@ -1,8 +1,8 @@
 package ruleset
 
 import (
-	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/amupgrade/amupgrade/engine"
 	"go.yaml.in/yaml/v3"
@@ -231,10 +231,45 @@ func (l *loader) source(n *yaml.Node) engine.ValueSource {
 	return engine.ValueSource{Literal: l.literal(n)}
 }
 
-var (
-	jsonInt   = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
-	jsonFloat = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
-)
+// jsonNumber reports whether s is a number in JSON's form: an integer, or
+// with frac also a fraction and an exponent. (A function rather than a
+// regular expression, which would be compiled at every start-up.)
+func jsonNumber(s string, frac bool) bool {
+	digits := func() int {
+		n := 0
+		for n < len(s) && '0' <= s[n] && s[n] <= '9' {
+			n++
+		}
+		return n
+	}
+	s = strings.TrimPrefix(s, "-")
+	n := digits()
+	if n == 0 || n > 1 && s[0] == '0' {
+		return false
+	}
+	s = s[n:]
+	if !frac {
+		return s == ""
+	}
+	if rest, ok := strings.CutPrefix(s, "."); ok {
+		s = rest
+		if n = digits(); n == 0 {
+			return false
+		}
+		s = s[n:]
+	}
+	if s != "" && (s[0] == 'e' || s[0] == 'E') {
+		s = s[1:]
+		if s != "" && (s[0] == '+' || s[0] == '-') {
+			s = s[1:]
+		}
+		if n = digits(); n == 0 {
+			return false
+		}
+		s = s[n:]
+	}
+	return s == ""
+}
 
 // literal turns YAML into the JSON value it spells, keeping map order and
 // number text.
@@ -274,12 +309,12 @@ func (l *loader) literal(n *yaml.Node) *engine.Value {
 	case "!!bool":
 		return engine.NewBool(n.Value == "true" || n.Value == "True" || n.Value == "TRUE")
 	case "!!int":
-		if !jsonInt.MatchString(n.Value) {
+		if !jsonNumber(n.Value, false) {
 			l.errorf(n, "number %s: write numbers in plain decimal (JSON) form, or quote it to make a string", n.Value)
 		}
 		return engine.NewNumber(n.Value)
 	case "!!float":
-		if !jsonFloat.MatchString(n.Value) {
+		if !jsonNumber(n.Value, true) {
 			l.errorf(n, "number %s: write numbers in plain decimal (JSON) form, or quote it to make a string", n.Value)
 		}
 		return engine.NewNumber(n.Value)

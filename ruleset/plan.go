@@ -63,13 +63,14 @@ func (f *File) load() error {
 		if f.src == nil {
 			return
 		}
-		full, err := Parse(f.Path, f.src)
+		full, err := parse(f.Path, f.src, true)
 		if err != nil {
 			f.loadErr = err
 			return
 		}
 		f.Rules = full.Rules
 		f.ConfigVersions = full.ConfigVersions
+		f.exprs = full.exprs
 	})
 	return f.loadErr
 }
