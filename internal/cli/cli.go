@@ -22,14 +22,43 @@ var Version = "dev"
 // CLI runs amupgrade with its own streams, so tests can run it in-process.
 type CLI struct {
 	Stdout, Stderr io.Writer
+	// catchSignals, when set, makes Ctrl-C and SIGTERM cancel the run's
+	// context until the returned function is called.
+	catchSignals func() (release func())
 }
 
 // Main runs the command with the process's arguments and streams, and stops
 // cleanly on Ctrl-C.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return (&CLI{Stdout: os.Stdout, Stderr: os.Stderr}).Run(ctx, os.Args)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Signals are caught only by the commands that do work, since setting
+	// that up costs a goroutine and an OS thread at start: --version and
+	// --help need neither.
+	catch := func() func() {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() {
+			select {
+			case <-ch:
+				// A second Ctrl-C gets the default behaviour: it kills.
+				signal.Stop(ch)
+				cancel()
+			case <-done:
+			}
+		}()
+		return func() { signal.Stop(ch); close(done) }
+	}
+	return (&CLI{Stdout: os.Stdout, Stderr: os.Stderr, catchSignals: catch}).Run(ctx, os.Args)
+}
+
+// interruptible catches signals for the duration of a command's work.
+func (c *CLI) interruptible() func() {
+	if c.catchSignals == nil {
+		return func() {}
+	}
+	return c.catchSignals()
 }
 
 // Run runs the command line args (args[0] is the program name) and returns
@@ -124,6 +153,7 @@ func (c *CLI) command(code *int) *ucli.Command {
 			if err != nil {
 				return err
 			}
+			defer c.interruptible()()
 			*code, err = c.upgrade(ctx, o)
 			return err
 		},

@@ -25,6 +25,7 @@ func (c *CLI) testCommand(code *int) *ucli.Command {
 			if len(dirs) == 0 {
 				return &usageError{"amupgrade test needs a folder of golden cases"}
 			}
+			defer c.interruptible()()
 			run := func(args []string, stdout, stderr io.Writer) int {
 				return (&CLI{Stdout: stdout, Stderr: stderr}).Run(ctx, args)
 			}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/amupgrade/amupgrade/engine"
@@ -393,8 +394,8 @@ var (
 	//go:embed perserver.txt
 	perServerText string
 
-	serverDefaults = keySet(serverDefaultsText)
-	perServerKeys  = keySet(perServerText)
+	serverDefaults = sync.OnceValue(func() map[string]bool { return keySet(serverDefaultsText) })
+	perServerKeys  = sync.OnceValue(func() map[string]bool { return keySet(perServerText) })
 )
 
 func keySet(text string) map[string]bool {
@@ -465,7 +466,7 @@ func serverProperties(mode engine.Mode, d entity, data []byte) []property {
 func customProperties(mode engine.Mode, d entity, in, out []byte) []customProperty {
 	var custom []customProperty
 	for _, p := range serverProperties(mode, d, in) {
-		if (!p.perServer && !serverDefaults[p.key]) || (p.perServer && !perServerKeys[p.key]) {
+		if (!p.perServer && !serverDefaults()[p.key]) || (p.perServer && !perServerKeys()[p.key]) {
 			custom = append(custom, customProperty{key: p.key, val: p.val, perServer: p.perServer, server: p.server})
 		}
 	}
@@ -539,7 +540,7 @@ func advancedPropertiesItem(t *facts, mk Masker) Item {
 
 // ---------------------------------------------------------------- (e)
 
-var javaxRef = regexp.MustCompile(`javax\.(servlet|websocket)`)
+var javaxRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`javax\.(servlet|websocket)`) })
 
 // scriptFile reports files whose text is a script.
 func scriptFile(p string) bool {
@@ -640,7 +641,7 @@ func encodedJavax(data []byte) bool {
 		if end < 0 || bytes.IndexByte(v[1:1+end], '\\') >= 0 {
 			return true
 		}
-		if body, _ := decodeScript(string(v[1 : 1+end])); javaxRef.MatchString(body) {
+		if body, _ := decodeScript(string(v[1 : 1+end])); javaxRef().MatchString(body) {
 			return true
 		}
 	}
@@ -724,14 +725,14 @@ type line struct {
 }
 
 func javaxLines(body string) []line {
-	if !javaxRef.MatchString(body) {
+	if !javaxRef().MatchString(body) {
 		return nil
 	}
 	var out []line
 	sc := bufio.NewScanner(strings.NewReader(body))
 	sc.Buffer(nil, len(body)+1)
 	for n := 1; sc.Scan(); n++ {
-		if javaxRef.MatchString(sc.Text()) {
+		if javaxRef().MatchString(sc.Text()) {
 			out = append(out, line{n, shorten(strings.TrimSpace(sc.Text()), 120)})
 		}
 	}
@@ -751,7 +752,9 @@ func jakartaTwin(s string) (string, bool) {
 
 const encodedSlash = "org.apache.tomcat.util.buf.UDecoder.ALLOW_ENCODED_SLASH"
 
-var encodedSlashValue = regexp.MustCompile(regexp.QuoteMeta(encodedSlash) + `\s*[=:]?\s*"?([A-Za-z]*)`)
+var encodedSlashValue = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(regexp.QuoteMeta(encodedSlash) + `\s*[=:]?\s*"?([A-Za-z]*)`)
+})
 
 func tomcatItem(path string) (Item, error) {
 	it := newItem("tomcat-encoded-slash", "Tomcat 10: ALLOW_ENCODED_SLASH is replaced by the Connector's encodedSolidusHandling", secTomcat)
@@ -774,7 +777,7 @@ func tomcatItem(path string) (Item, error) {
 		text := sc.Text()
 		if strings.Contains(text, encodedSlash) {
 			note := "sets " + encodedSlash
-			if m := encodedSlashValue.FindStringSubmatch(text); m != nil && m[1] != "" {
+			if m := encodedSlashValue().FindStringSubmatch(text); m != nil && m[1] != "" {
 				note += "=" + m[1]
 			}
 			it.Evidence = append(it.Evidence, Evidence{File: path, Line: n, Note: note + ": " + shorten(strings.TrimSpace(text), 160)})
@@ -803,7 +806,7 @@ func tomcatItem(path string) (Item, error) {
 
 // ---------------------------------------------------------------- versions
 
-var amVersionText = regexp.MustCompile(`Access Management (\d+\.\d+(?:\.\d+)?)`)
+var amVersionText = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Access Management (\d+\.\d+(?:\.\d+)?)`) })
 
 // startAMVersion is the AM release the configuration comes from: --from,
 // the amsterVersion most files of an Amster export carry (or the first
@@ -850,7 +853,7 @@ func startAMVersion(run Run, t *facts) string {
 func serverVersion(data []byte) string {
 	for _, e := range gjson.GetBytes(data, "data.serverconfig").Array() {
 		if v, ok := strings.CutPrefix(e.String(), "com.iplanet.am.version="); ok {
-			if m := amVersionText.FindStringSubmatch(v); m != nil {
+			if m := amVersionText().FindStringSubmatch(v); m != nil {
 				return m[1]
 			}
 		}

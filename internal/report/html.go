@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/rogpeppe/go-internal/diff"
 )
@@ -13,13 +14,17 @@ import (
 //go:embed report.html.tmpl
 var pageText string
 
-var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"diffLines": diffLines,
-	"value":     value,
-	"join":      strings.Join,
-	"diffStat":  diffStat,
-	"plural":    plural,
-}).Parse(pageText))
+// page is parsed on first use: every run starts this package, few write
+// the HTML page.
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"diffLines": diffLines,
+		"value":     value,
+		"join":      strings.Join,
+		"diffStat":  diffStat,
+		"plural":    plural,
+	}).Parse(pageText))
+})
 
 // htmlView is what the page template reads.
 type htmlView struct {
@@ -64,7 +69,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	for _, sc := range r.Summary.Services {
 		v.Services = append(v.Services, sc.Service)
 	}
-	return page.Execute(w, v)
+	return page().Execute(w, v)
 }
 
 // diffLine is one line of a unified diff, with its CSS class.

@@ -3,6 +3,7 @@ package report
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/amupgrade/amupgrade/engine"
 )
@@ -11,12 +12,14 @@ import (
 // configuration: userPassword, storePassword, keyEntryPassword, clientSecret,
 // bindPassword, the OAuth2 provider's secrets, pass phrases.
 // secretId and the like name a secret label, not a secret, and stay readable.
-var secretName = regexp.MustCompile(`(?i)(password|passphrase|pwd$|privatekey|storepass|keypass|secret$|secretkey|secretvalue)`)
+var secretName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(password|passphrase|pwd$|privatekey|storepass|keypass|secret$|secretkey|secretvalue)`)
+})
 
 // secretMember finds `"name" : "value"` pairs in JSON text, as AM prints it
 // or compact (`"name":"value"`, in the input side of a diff); the value is
 // replaced when the name is secret.
-var secretMember = regexp.MustCompile(`("([^"\\]|\\.)*"\s*:\s*)"((?:[^"\\]|\\.)*)"`)
+var secretMember = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`("([^"\\]|\\.)*"\s*:\s*)"((?:[^"\\]|\\.)*)"`) })
 
 // Mask is what a masked value prints as.
 const Mask = `"********"`
@@ -31,10 +34,10 @@ func (m Masker) Text(s string) string {
 	if m.Show {
 		return s
 	}
-	return secretMember.ReplaceAllStringFunc(s, func(member string) string {
-		sub := secretMember.FindStringSubmatch(member)
+	return secretMember().ReplaceAllStringFunc(s, func(member string) string {
+		sub := secretMember().FindStringSubmatch(member)
 		name := strings.TrimRight(sub[1], " \t\r\n:")
-		if !secretName.MatchString(name) || strings.HasPrefix(sub[3], "&{") || sub[3] == "" {
+		if !secretName().MatchString(name) || strings.HasPrefix(sub[3], "&{") || sub[3] == "" {
 			return member
 		}
 		return sub[1] + Mask
@@ -57,5 +60,5 @@ func (m Masker) Value(ptr string, v *engine.Value) string {
 // SecretName reports whether the last segment of a JSON Pointer names a
 // secret attribute.
 func SecretName(ptr string) bool {
-	return secretName.MatchString(ptr[strings.LastIndex(ptr, "/")+1:])
+	return secretName().MatchString(ptr[strings.LastIndex(ptr, "/")+1:])
 }
