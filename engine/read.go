@@ -58,43 +58,29 @@ func ScanTree(root string) (*Tree, error) {
 		t.dir = real
 	}
 	root = t.dir
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			rel, _ := filepath.Rel(root, p)
-			return &Error{Code: CodeInput, File: filepath.ToSlash(rel), Msg: "cannot read; check its permissions", Err: unwrapPathError(err)}
-		}
-		if p == root {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return &Error{Code: CodeInput, File: rel, Msg: "cannot read the symbolic link; check its permissions", Err: unwrapPathError(err)}
-			}
-			if why := linkLeaves(root, rel, target); why != "" {
-				t.Warnings = append(t.Warnings, fmt.Sprintf("%s is a symbolic link to %s, %s: not followed, and not copied to the output (an upgrade in place removes it); copy what it points to into the tree, or recreate the link after the upgrade", rel, target, why))
-				return nil
-			}
-			t.Docs = append(t.Docs, &Document{Path: rel, Link: target})
-			return nil
-		case d.IsDir():
-			return nil
-		case !d.Type().IsRegular():
-			t.Warnings = append(t.Warnings, fmt.Sprintf("%s is not a regular file: left out", rel))
-			return nil
-		}
-		t.Docs = append(t.Docs, &Document{Path: rel, JSON: layout.IsConfig(rel), pending: true})
-		return nil
-	})
+	entries, err := walkTree(root, newDirReader)
 	if err != nil {
 		return nil, err
 	}
-	// WalkDir goes in lexical order of names, which is not the order of
-	// paths ("a b/x" against "a/x").
-	sort.Slice(t.Docs, func(i, j int) bool { return t.Docs[i].Path < t.Docs[j].Path })
+	t.Docs = make([]*Document, 0, len(entries))
+	for _, e := range entries {
+		switch e.kind {
+		case entryLink:
+			target, err := os.Readlink(filepath.Join(root, filepath.FromSlash(e.rel)))
+			if err != nil {
+				return nil, &Error{Code: CodeInput, File: e.rel, Msg: "cannot read the symbolic link; check its permissions", Err: unwrapPathError(err)}
+			}
+			if why := linkLeaves(root, e.rel, target); why != "" {
+				t.Warnings = append(t.Warnings, fmt.Sprintf("%s is a symbolic link to %s, %s: not followed, and not copied to the output (an upgrade in place removes it); copy what it points to into the tree, or recreate the link after the upgrade", e.rel, target, why))
+				continue
+			}
+			t.Docs = append(t.Docs, &Document{Path: e.rel, Link: target})
+		case entryOther:
+			t.Warnings = append(t.Warnings, fmt.Sprintf("%s is not a regular file: left out", e.rel))
+		default:
+			t.Docs = append(t.Docs, &Document{Path: e.rel, JSON: layout.IsConfig(e.rel), pending: true})
+		}
+	}
 	return t, nil
 }
 

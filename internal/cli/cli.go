@@ -297,7 +297,7 @@ func checkFolders(o *options) (inPlace bool, err error) {
 
 // loadChain resolves the RULES arguments (or plans bundled steps) and
 // compiles them.
-func loadChain(o *options, mode engine.Mode, tree *engine.Tree, start engine.Version) (*engine.Chain, error) {
+func loadChain(o *options, mode engine.Mode, start engine.Version) (*engine.Chain, error) {
 	set, err := ruleset.Bundled()
 	if err != nil {
 		return nil, fmt.Errorf("bundled rules: %w", err)

@@ -55,13 +55,23 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		return 0, &usageError{fmt.Sprintf("--fileBasedMode given, but %s is an Amster export (it has global/ or realms/ and no realm/ folder); leave out --fileBasedMode", o.in)}
 	}
 
-	// Explicit rules are checked before the tree is read; planning needs the
-	// tree's version, so it comes after.
+	// Explicit rules are checked before the tree is read. Planned steps
+	// need the version an Amster export comes from, read from its files;
+	// otherwise they are loaded while the tree is listed.
 	var chain *engine.Chain
-	if len(o.rules) > 0 {
-		if chain, err = loadChain(o, layout.Mode, nil, nil); err != nil {
+	var planned chan error
+	switch {
+	case len(o.rules) > 0:
+		if chain, err = loadChain(o, layout.Mode, nil); err != nil {
 			return 0, err
 		}
+	case layout.Mode == engine.FBC || o.from != nil:
+		planned = make(chan error, 1)
+		go func() {
+			var err error
+			chain, err = loadChain(o, layout.Mode, o.from)
+			planned <- err
+		}()
 	}
 	lg.printf("Reading existing configuration from files in %s…", o.in)
 	prog.Phase("reading", 0)
@@ -74,17 +84,20 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 	} else {
 		tree, err = engine.ScanTree(o.in)
 	}
+	if planned != nil {
+		if perr := <-planned; err == nil && perr != nil {
+			err = perr
+		}
+	}
 	if err != nil {
 		return 0, err
 	}
 	if chain == nil {
-		start := o.from
-		if start == nil && layout.Mode == engine.Amster {
-			if v := tree.AmsterVersion(); v != "" {
-				start, _ = engine.ParseVersion(v)
-			}
+		var start engine.Version
+		if v := tree.AmsterVersion(); v != "" {
+			start, _ = engine.ParseVersion(v)
 		}
-		if chain, err = loadChain(o, layout.Mode, tree, start); err != nil {
+		if chain, err = loadChain(o, layout.Mode, start); err != nil {
 			return 0, err
 		}
 	}
