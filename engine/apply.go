@@ -33,9 +33,12 @@ type Options struct {
 
 // Event is one change made by a rule.
 type Event struct {
-	RuleID  string
-	Step    string
-	File    string
+	RuleID string
+	Step   string
+	File   string
+	// Type is the file's entity type (its service), so that what reports a
+	// change need not keep the identity of every file.
+	Type    string
 	Pointer string // JSON Pointer from the document root ("" for the whole file)
 	Op      string
 	Old     *Value

@@ -29,7 +29,7 @@ func (c *opContext) errorf(format string, args ...any) error {
 func (c *opContext) record(op string, ptr Pointer, old, new *Value) {
 	c.doc.Changed = true
 	*c.events = append(*c.events, Event{
-		RuleID: c.rule.ID, Step: c.rule.Step, File: c.doc.Path, Pointer: ptr.String(),
+		RuleID: c.rule.ID, Step: c.rule.Step, File: c.doc.Path, Type: c.doc.Entity.Type, Pointer: ptr.String(),
 		Op: op, Old: old, New: new,
 	})
 }

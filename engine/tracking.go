@@ -153,7 +153,7 @@ func (r *Run) updateTracking(res *Result) error {
 		if old == nil {
 			op = "add-to-set"
 		}
-		res.Events = append(res.Events, Event{RuleID: "tracking", File: r.tracking.Path, Pointer: ptr.String(), Op: op, Old: old, New: new})
+		res.Events = append(res.Events, Event{RuleID: "tracking", File: r.tracking.Path, Type: trackingType, Pointer: ptr.String(), Op: op, Old: old, New: new})
 	}
 	if len(res.Recorded) > 0 {
 		ids := data.Get("appliedRuleIds")
@@ -223,7 +223,7 @@ func (r *Run) createEntities(res *Result) ([]*Document, error) {
 		r.tree.Docs = append(r.tree.Docs, d)
 		sort.Slice(r.tree.Docs, func(i, j int) bool { return r.tree.Docs[i].inputPath() < r.tree.Docs[j].inputPath() })
 		created = append(created, d)
-		res.Events = append(res.Events, Event{RuleID: rule.ID, Step: rule.Step, File: d.Path, Op: "create"})
+		res.Events = append(res.Events, Event{RuleID: rule.ID, Step: rule.Step, File: d.Path, Type: d.Entity.Type, Op: "create"})
 	}
 	return created, nil
 }

@@ -48,8 +48,6 @@ type TreeWriter struct {
 	mask fs.FileMode
 
 	index *treeIndex
-	// dirs caches the folders made in staging: path → *dirOnce.
-	dirs sync.Map
 
 	// state is held shared by Put and exclusively by Commit and Abort, so that neither runs
 	// while a file is half written; closed (under state) is set by the first of them.
@@ -263,29 +261,22 @@ func (w *TreeWriter) discard(err error) (Report, error) {
 	return Report{}, err
 }
 
-// dirOnce makes one folder of staging once, however many Puts need it at the same time.
-type dirOnce struct {
-	once sync.Once
-	err  error
-}
-
-// ensureDir makes the folder rel of staging and those above it. Put calls it for every file,
-// so the usual case, a folder made already, is one lookup.
+// ensureDir makes the folder rel of staging and those above it, once however many Puts need
+// it at the same time. Put calls it for every file, so the usual case, a folder made already,
+// is one lookup in the index, which knows every folder of the new tree anyway.
 func (w *TreeWriter) ensureDir(rel string) error {
 	if rel == "." {
 		return nil
 	}
-	v, ok := w.dirs.Load(rel)
-	if !ok {
-		v, _ = w.dirs.LoadOrStore(rel, new(dirOnce))
+	if !w.index.startDir(rel) {
+		return nil
 	}
-	d := v.(*dirOnce)
-	d.once.Do(func() {
-		if d.err = w.ensureDir(path.Dir(rel)); d.err == nil {
-			d.err = makeDir(nativePath(w.root, rel), newDirPerm, w.mask)
-		}
-	})
-	return d.err
+	err := w.ensureDir(path.Dir(rel))
+	if err == nil {
+		err = makeDir(nativePath(w.root, rel), newDirPerm, w.mask)
+	}
+	w.index.endDir(rel, err == nil)
+	return err
 }
 
 // swap completes the staging folder and swaps it in.
@@ -524,20 +515,57 @@ func carryEntry(src, dst string, info fs.FileInfo) error {
 	return outf.Close()
 }
 
-// folderMark is the value of a folder in treeIndex.entries; a file's is its number.
-const folderMark = -1
+// The values of a folder in treeIndex.entries (a file's is its number, never negative): known,
+// being made in staging, made.
+const (
+	folderMark   = -1
+	folderMaking = -2
+	folderMade   = -3
+)
 
 // treeIndex is what a TreeWriter keeps of the new tree: its paths, never their contents. It
 // refuses a path given twice and a path that is both a file and a folder, whatever the order in
 // which the paths come.
 type treeIndex struct {
 	mu      sync.Mutex
+	made    sync.Cond // signalled when a folder is made (or failed to be)
 	entries map[string]int
 	files   int
 }
 
 func newTreeIndex() *treeIndex {
-	return &treeIndex{entries: map[string]int{}}
+	ix := &treeIndex{entries: map[string]int{}}
+	ix.made.L = &ix.mu
+	return ix
+}
+
+// startDir reports whether the caller is to make the folder rel: false when it is made
+// already, or once another caller has made it.
+func (ix *treeIndex) startDir(rel string) bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for {
+		switch ix.entries[rel] {
+		case folderMade:
+			return false
+		case folderMaking:
+			ix.made.Wait()
+		default:
+			ix.entries[rel] = folderMaking
+			return true
+		}
+	}
+}
+
+// endDir records that the folder rel was made, or not (a later Put tries again).
+func (ix *treeIndex) endDir(rel string, ok bool) {
+	ix.mu.Lock()
+	ix.entries[rel] = folderMark
+	if ok {
+		ix.entries[rel] = folderMade
+	}
+	ix.made.Broadcast()
+	ix.mu.Unlock()
 }
 
 // add records the file rel and the folders above it, and returns the file's number.
@@ -545,7 +573,7 @@ func (ix *treeIndex) add(rel string) (int, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if n, ok := ix.entries[rel]; ok {
-		if n == folderMark {
+		if n < 0 {
 			return 0, fileAndFolderError(rel)
 		}
 		return 0, &duplicateError{rel}
@@ -553,7 +581,7 @@ func (ix *treeIndex) add(rel string) (int, error) {
 	// Check every folder above before recording any, so that a refused path leaves no trace.
 	for d := path.Dir(rel); d != "."; d = path.Dir(d) {
 		if n, ok := ix.entries[d]; ok {
-			if n == folderMark {
+			if n < 0 {
 				break
 			}
 			return 0, fileAndFolderError(d)
@@ -575,12 +603,12 @@ func (ix *treeIndex) add(rel string) (int, error) {
 
 func (ix *treeIndex) isFile(rel string) bool {
 	n, ok := ix.entries[rel]
-	return ok && n != folderMark
+	return ok && n >= 0
 }
 
 func (ix *treeIndex) isDir(rel string) bool {
 	n, ok := ix.entries[rel]
-	return ok && n == folderMark
+	return ok && n < 0
 }
 
 // dirs returns the folders of the new tree, sorted so that a parent comes before its children
@@ -588,7 +616,7 @@ func (ix *treeIndex) isDir(rel string) bool {
 func (ix *treeIndex) dirs() []string {
 	var dirs []string
 	for rel, n := range ix.entries {
-		if n == folderMark {
+		if n < 0 {
 			dirs = append(dirs, rel)
 		}
 	}
@@ -605,7 +633,7 @@ type indexedFile struct {
 func (ix *treeIndex) fileList() []indexedFile {
 	files := make([]indexedFile, 0, ix.files)
 	for rel, n := range ix.entries {
-		if n != folderMark {
+		if n >= 0 {
 			files = append(files, indexedFile{rel, n})
 		}
 	}

@@ -27,7 +27,8 @@ type Collector struct {
 	mk    Masker
 
 	mu sync.Mutex
-	// types is the entity type of every file of the new tree that has one;
+	// types is the entity type of every file of the new tree that has one
+	// and differs from the input;
 	// goneTypes that of every deleted file (a renamed file's old path
 	// included). A path is in the new tree or deleted, except where a rule
 	// creates an entity at a deleted one's path: the new one counts.
@@ -97,7 +98,9 @@ func (c *Collector) Observe(f *engine.FileResult) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e.Type != "" {
+	// Changes carry their file's type; only the files the report lists
+	// need theirs kept.
+	if e.Type != "" && !f.Unchanged {
 		c.types[f.Path] = e.Type
 	}
 	if fromType != "" {

@@ -188,7 +188,7 @@ func Build(run Run) (*Report, error) {
 	titles["\x00tracking"] = "Version tracking: the applied rule ids and the configuration version are recorded"
 	for _, e := range res.Events {
 		r.Changes = append(r.Changes, Change{Rule: e.RuleID, Step: e.Step, File: e.File, Pointer: e.Pointer, Op: e.Op,
-			Old: raw(e.Pointer, e.Old), New: raw(e.Pointer, e.New), Title: titles[e.Step+"\x00"+e.RuleID], Service: c.service(e.File)})
+			Old: raw(e.Pointer, e.Old), New: raw(e.Pointer, e.New), Title: titles[e.Step+"\x00"+e.RuleID], Service: eventService(c, e)})
 	}
 	r.summarize(differ, order)
 	facts := c.sortedFacts()
@@ -350,4 +350,12 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// eventService is the service of the file a change was made to.
+func eventService(c *Collector, e engine.Event) string {
+	if e.Type != "" {
+		return e.Type
+	}
+	return c.service(e.File)
 }
