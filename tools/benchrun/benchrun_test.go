@@ -181,6 +181,14 @@ func TestReportRows(t *testing.T) {
 	if strings.Contains(out, "note [a]") || strings.Contains(out, "note [g.flat]") {
 		t.Errorf("notes for rows without errors:\n%s", out)
 	}
+	if strings.Contains(out, "Targets not met") {
+		t.Errorf("a report without FAIL rows speaks of targets not met:\n%s", out)
+	}
+	rows[2].Status = StatusFail
+	rows = append(rows, Row{ID: "d", Label: "real", Runs: 5, Ratio: math.NaN(), Target: "wall med < 50 ms", Status: StatusFail})
+	if out := renderReport(rows); !strings.Contains(out, `Targets not met: g.flat (see "Memory"), d (see "The 936-file tree"). docs/performance.md`) {
+		t.Errorf("report does not point FAIL rows to their profile:\n%s", out)
+	}
 	// every table line has the same width
 	var w int
 	for _, l := range strings.Split(out, "\n") {

@@ -210,6 +210,16 @@ func renderTable(header []string, rows [][]string, right map[int]bool) string {
 func renderReport(rows []Row) string {
 	var b strings.Builder
 	b.WriteString(renderTable(tableHeader, tableCells(rows), rightAligned))
+	var failed []string
+	for _, r := range rows {
+		if r.Status == StatusFail {
+			failed = append(failed, fmt.Sprintf("%s (%s)", r.ID, explainedIn(r.ID)))
+		}
+	}
+	if len(failed) > 0 {
+		fmt.Fprintf(&b, "\nTargets not met: %s. docs/performance.md shows, for each, the profile of where the time or memory goes and what would be needed.\n",
+			strings.Join(failed, ", "))
+	}
 	for _, r := range rows {
 		if r.Stderr == nil {
 			continue
@@ -223,4 +233,17 @@ func renderReport(rows []Row) string {
 		}
 	}
 	return b.String()
+}
+
+// explainedIn names the section of docs/performance.md about a row.
+func explainedIn(id string) string {
+	switch {
+	case id == "d":
+		return "see \"The 936-file tree\""
+	case id == "f":
+		return "see \"Start-up\""
+	case strings.HasPrefix(id, "g"):
+		return "see \"Memory\""
+	}
+	return "see \"Where the time goes\""
 }
