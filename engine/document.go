@@ -63,8 +63,9 @@ func (d *Document) inputPath() string {
 }
 
 // inputEntity is the identity as read; for a created document, as created.
+// A document built in memory, which no pass has seen yet, has only Entity.
 func (d *Document) inputEntity() *Entity {
-	if d.Created {
+	if d.Created || d.input == nil {
 		return d.Entity
 	}
 	return d.input
