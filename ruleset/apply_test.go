@@ -31,19 +31,10 @@ const trackingPath = "realm/root/configurationversionservice/1.0/globalconfig/de
 // rule file after `rules:`), and returns every output file in compact form.
 func runRules(t *testing.T, files map[string]string, rules string, opts engine.Options) (map[string]string, *engine.Result, error) {
 	t.Helper()
-	dir := t.TempDir()
 	if _, ok := files[trackingPath]; !ok {
 		files[trackingPath] = trackingDoc
 	}
-	for p, s := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := writeFiles(t, files)
 	src := "from: 7.0.0\nto: 8.1.0\nmode: fbc\nrules:\n" + rules
 	f, err := ruleset.Parse("test.yaml", []byte(src))
 	if err != nil {
@@ -71,6 +62,23 @@ func runRules(t *testing.T, files map[string]string, rules string, opts engine.O
 		got[f.Path] = compact(t, f.Data)
 	}
 	return got, res, nil
+}
+
+// writeFiles writes files (slash path → contents) into a new folder and
+// returns it.
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, s := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 // compact prints JSON on one line, keeping key order, so that expectations

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -111,18 +109,9 @@ func TestLazyExpressionsConcurrent(t *testing.T) {
 // several workers.
 func applyTree(t *testing.T, files map[string]string, chain *engine.Chain) (map[string]string, error) {
 	t.Helper()
-	dir := t.TempDir()
 	files = maps.Clone(files)
 	files[trackingPath] = trackingDoc
-	for p, s := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := writeFiles(t, files)
 	ctx := context.Background()
 	tree, err := engine.ReadTree(ctx, dir, 4)
 	if err != nil {
