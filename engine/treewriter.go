@@ -57,6 +57,9 @@ type TreeWriter struct {
 	failMu sync.Mutex
 	failed error
 
+	// madeParents lists the folders made to hold a new out, deepest first.
+	madeParents []string
+
 	// stagedModes holds the final modes of the staging folders that differ from newDirPerm.
 	stagedModes map[string]fs.FileMode
 	// relaxed lists the folders of out made writable for a file-by-file write, to be given
@@ -113,12 +116,21 @@ func NewTreeWriter(ctx context.Context, out string, opts WriteOptions) (*TreeWri
 	}
 
 	if outInfo == nil {
+		// Folders made to hold out go again if the tree is not swapped in.
+		for d := parent; ; d = filepath.Dir(d) {
+			if _, err := os.Lstat(d); err == nil || filepath.Dir(d) == d {
+				break
+			}
+			w.madeParents = append(w.madeParents, d)
+		}
 		if err := os.MkdirAll(parent, 0o755); err != nil {
+			w.removeMadeParents()
 			return nil, fmt.Errorf("creating %s to hold the output: %w; %s and run again", parent, err, writeAdvice(err))
 		}
 	}
 	staging, suffix, err := makeStaging(parent, filepath.Base(out))
 	if err != nil {
+		w.removeMadeParents()
 		if outInfo != nil && (errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)) {
 			return w.inPlaceFromStart(fmt.Sprintf("cannot create a staging folder beside output folder %s (%v): written file by file, not swapped atomically", out, err))
 		}
@@ -258,7 +270,19 @@ func (w *TreeWriter) discard(err error) (Report, error) {
 		w.partialMade = false
 	}
 	w.restoreModes()
+	w.removeMadeParents()
 	return Report{}, err
+}
+
+// removeMadeParents removes the folders NewTreeWriter made to hold out, deepest first, as long
+// as they are empty.
+func (w *TreeWriter) removeMadeParents() {
+	for _, d := range w.madeParents {
+		if os.Remove(d) != nil {
+			break
+		}
+	}
+	w.madeParents = nil
 }
 
 // ensureDir makes the folder rel of staging and those above it, once however many Puts need

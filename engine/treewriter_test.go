@@ -741,3 +741,35 @@ func TestTreeWriterFallbackAtSwapFails(t *testing.T) {
 		})
 	}
 }
+
+// The folders made to hold a new output go again when the tree is not swapped in, and stay
+// when it is.
+func TestTreeWriterMadeParents(t *testing.T) {
+	base := t.TempDir()
+	out := filepath.Join(base, "not", "yet", "out")
+	w, err := NewTreeWriter(t.Context(), out, WriteOptions{Clean: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Put(File{Path: "a.json", Data: []byte("a")}); err != nil {
+		t.Fatal(err)
+	}
+	w.Abort()
+	if entries, err := os.ReadDir(base); err != nil || len(entries) != 0 {
+		t.Errorf("after Abort, %s holds %v (%v), want nothing", base, entries, err)
+	}
+
+	w, err = NewTreeWriter(t.Context(), out, WriteOptions{Clean: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Put(File{Path: "a.json", Data: []byte("a")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Commit(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "a.json")); err != nil || string(b) != "a" {
+		t.Errorf("after Commit, a.json = %q, %v", b, err)
+	}
+}
