@@ -71,7 +71,7 @@ type Result struct {
 	DeletedRaw map[string][]byte
 	// Changed lists, sorted, the files of the new tree whose bytes differ
 	// from the input (created ones included); Differ counts them plus the
-	// deleted files (Upgrade only; Render counts them in Output.Differ).
+	// deleted files. Upgrade sets them, or Render after Apply.
 	Changed []string
 	Differ  int
 }

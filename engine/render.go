@@ -56,12 +56,14 @@ func (res *Result) Render(ctx context.Context, opts RenderOptions) (*Output, err
 	if err := gather(errs, func(i int) string { return docs[i].Path }); err != nil {
 		return nil, err
 	}
-	for _, u := range out.Unchanged {
+	res.Changed = nil
+	for i, u := range out.Unchanged {
 		if !u {
-			out.Differ++
+			res.Changed = append(res.Changed, out.Files[i].Path)
 		}
 	}
-	out.Differ += len(res.Deleted) - countRenamed(res)
+	out.Differ = len(res.Changed) + len(res.Deleted) - countRenamed(res)
+	res.Differ = out.Differ
 	return out, nil
 }
 

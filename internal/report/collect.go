@@ -33,8 +33,6 @@ type Collector struct {
 	// included). A path is in the new tree or deleted, except where a rule
 	// creates an entity at a deleted one's path: the new one counts.
 	types, goneTypes map[string]string
-	changed          []string // files of the new tree whose bytes differ
-	deleted          int      // deleted files, renamed ones left out
 	newDiffs         []FileDiff
 	goneDiffs        []FileDiff
 	facts            facts
@@ -73,7 +71,6 @@ func (c *Collector) Observe(f *engine.FileResult) {
 		if typ != "" {
 			c.goneTypes[f.Path] = typ
 		}
-		c.deleted++
 		c.goneDiffs = append(c.goneDiffs, gone...)
 		return
 	}
@@ -105,9 +102,6 @@ func (c *Collector) Observe(f *engine.FileResult) {
 	}
 	if fromType != "" {
 		c.goneTypes[f.From] = fromType
-	}
-	if !f.Unchanged {
-		c.changed = append(c.changed, f.Path)
 	}
 	c.newDiffs = append(c.newDiffs, diff...)
 	c.goneDiffs = append(c.goneDiffs, gone...)
@@ -142,15 +136,6 @@ func (c *Collector) service(p string) string {
 		return t
 	}
 	return c.goneTypes[p]
-}
-
-// differs returns the files of the new tree that differ from the input,
-// sorted, and the number of files that differ including the deleted ones.
-func (c *Collector) differs() ([]string, int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	changed := slices.Sorted(slices.Values(c.changed))
-	return changed, len(changed) + c.deleted
 }
 
 // sortedFacts returns what the checklist reads, in path order.

@@ -146,13 +146,12 @@ func Build(run Run) (*Report, error) {
 	if c.mode != res.Tree.Layout.Mode {
 		return nil, fmt.Errorf("report.Build: the Collector was made for a %s tree, the upgrade is of a %s tree", c.mode, res.Tree.Layout.Mode)
 	}
-	changed, differ := c.differs()
 	r := &Report{
 		SchemaVersion: SchemaVersion, Tool: "amupgrade", ToolVersion: run.ToolVersion,
 		Mode: res.Tree.Layout.Mode, Input: run.Input, Output: run.OutputDir, Action: run.Action,
 		Steps: []string{}, StartVersion: res.StartVersion, EndVersion: res.EndVersion,
 		Recorded: nonNil(res.Recorded), Skipped: nonNil(res.Skipped),
-		Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Changed: nonNil(changed), Unmatched: []string{},
+		Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Changed: nonNil(res.Changed), Unmatched: []string{},
 		Warnings: nonNil(res.Warnings), NotImplemented: nonNil(res.NotImplemented), KeptPlaceholders: nonNil(res.KeptPlaceholders),
 		Changes: []Change{}, Checklist: []Item{}, run: run,
 	}
@@ -190,7 +189,7 @@ func Build(run Run) (*Report, error) {
 		r.Changes = append(r.Changes, Change{Rule: e.RuleID, Step: e.Step, File: e.File, Pointer: e.Pointer, Op: e.Op,
 			Old: raw(e.Pointer, e.Old), New: raw(e.Pointer, e.New), Title: titles[e.Step+"\x00"+e.RuleID], Service: eventService(c, e)})
 	}
-	r.summarize(differ, order)
+	r.summarize(res.Differ, order)
 	facts := c.sortedFacts()
 	r.StartAMVersion = startAMVersion(run, facts)
 	items, err := checklist(run, facts, r.StartAMVersion)
