@@ -200,10 +200,13 @@ func (d *Document) data() (*Value, error) {
 	return data, nil
 }
 
-// touch records that the document is about to change, keeping a copy of the
-// data as it was for `!original` values.
+// touch records that the document is about to change. The data as it was,
+// for `!original` values, is parsed again from the bytes read when asked
+// for (no bundled rule asks, so copying every changed document up front
+// was wasted work); a document created in this run has no bytes, and keeps
+// a copy of its data as created instead.
 func (d *Document) touch() {
-	if d.original == nil && d.root != nil {
+	if d.original == nil && d.root != nil && d.Raw == nil {
 		if data := d.root.Get("data"); data != nil {
 			d.original = data.Clone()
 		}
@@ -213,6 +216,12 @@ func (d *Document) touch() {
 
 // originalData returns the data as it was before this run changed it.
 func (d *Document) originalData() *Value {
+	if d.original == nil && d.Changed && d.Raw != nil {
+		// The bytes parsed once already, so they parse again.
+		if root, err := Parse(d.Raw); err == nil {
+			d.original = root.Get("data")
+		}
+	}
 	if d.original != nil {
 		return d.original
 	}

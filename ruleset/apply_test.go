@@ -66,7 +66,7 @@ func runRules(t *testing.T, files map[string]string, rules string, opts engine.O
 
 // writeFiles writes files (slash path → contents) into a new folder and
 // returns it.
-func writeFiles(t *testing.T, files map[string]string) string {
+func writeFiles(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for p, s := range files {

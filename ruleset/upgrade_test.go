@@ -209,3 +209,76 @@ func BenchmarkUpgradeRealTree(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOperations times each operation kind over 200 documents of one
+// service, in memory (reading is not timed): the document's parse, the
+// operation, and printing it. "baseline" selects the documents and changes
+// nothing, so the difference to it is the operation's own cost; the
+// ns/doc metric is per document.
+func BenchmarkOperations(b *testing.B) {
+	const docs = 200
+	files := map[string]string{}
+	for i := range docs {
+		files[fmt.Sprintf("realm/root/oauth2provider/1.0/organizationconfig/p%03d.json", i)] = fbcDoc("OAuth2Provider", fmt.Sprintf("p%d", i), "/",
+			`{"a": 1, "b": {"c": 2, "d": [1, 2, 3]}, "whiteList": ["a", "b", "javax.servlet.x"],
+			  "serverconfig": ["a=1", "max=10", "old.key=v"], "advancedOAuth2Config": {"scopeImplementationClass": "C", "whiteList": ["javax.servlet.y"]},
+			  "filler": {"k1": "some text value", "k2": [true, false, null], "k3": {"n": 12345, "s": "another"}}}`)
+	}
+	files[trackingPath] = trackingDoc
+	ops := []struct{ name, do string }{
+		{"baseline", `[{delete: [absent]}]`},
+		{"add", `[{add: {x: 1}}]`},
+		{"set", `[{set: {a: 2}}]`},
+		{"replace", `[{replace: {a: 2}}]`},
+		{"delete", `[{delete: [a]}]`},
+		{"add-to-set", `[{add-to-set: {whiteList: [c]}}]`},
+		{"remove-from-set", `[{remove-from-set: {whiteList: [a]}}]`},
+		{"add-entries", `[{add-entries: {serverconfig: {new: n}}}]`},
+		{"replace-entries", `[{replace-entries: {serverconfig: {max: "100"}}}]`},
+		{"remove-entries", `[{remove-entries: {serverconfig: [a]}}]`},
+		{"rename-entries", `[{rename-entries: {serverconfig: {old.key: new.key}}}]`},
+		{"move", `[{move: {from: advancedOAuth2Config/scopeImplementationClass, to: moved}}]`},
+		{"copy", `[{copy: {from: a, to: acopy}}]`},
+		{"value", `[{set: {v: !value b/c}}]`},
+		{"expr", `[{set: {e: !expr 'value("a") + 1'}}]`},
+		{"when", `[{set: {a: 2}, when: 'value("a") == 1'}]`},
+		{"delete-instance", `[{delete-instance: true}]`},
+		{"set-entity-id", `[{set-entity-id: newid}]`},
+		{"transform", `[{transform: jakarta-allowlist}]`},
+	}
+	dir := writeFiles(b, files)
+	ctx := context.Background()
+	for _, op := range ops {
+		b.Run(op.name, func(b *testing.B) {
+			src := "from: 7.0.0\nto: 8.1.0\nmode: fbc\nrules:\n  - id: R1\n    select: {service: OAuth2Provider}\n    do: " + op.do + "\n"
+			f, err := ruleset.Parse("bench.yaml", []byte(src))
+			if err != nil {
+				b.Fatal(err)
+			}
+			chain, err := (&ruleset.Set{}).Compile([]*ruleset.File{f}, ruleset.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				tree, err := engine.ReadTree(ctx, dir, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				res, err := engine.Apply(ctx, tree, chain, engine.Options{Jobs: 1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := res.Render(ctx, engine.RenderOptions{Jobs: 1}); err != nil {
+					b.Fatal(err)
+				}
+				if op.name != "baseline" && len(res.Events) < docs {
+					b.Fatalf("%d changes for %d documents: the operation did nothing", len(res.Events), docs)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*docs), "ns/doc")
+		})
+	}
+}
