@@ -678,7 +678,11 @@ func jakartaItem(run Run, t *facts) Item {
 	if entries > 0 {
 		parts = append(parts, plural(entries, "allowlist entry"))
 	}
-	it.Summary = strings.Join(parts, " and ") + " still reference javax.servlet or javax.websocket"
+	verb := " still reference"
+	if scripts+entries == 1 {
+		verb = " still references"
+	}
+	it.Summary = strings.Join(parts, " and ") + verb + " javax.servlet or javax.websocket"
 	if !jakartaOn {
 		it.Summary += "; amupgrade --with jakarta migrates them"
 	}

@@ -108,6 +108,9 @@ func TestChecklistAmster(t *testing.T) {
 	if diff := cmp.Diff(want, briefAll(r.Checklist)); diff != "" {
 		t.Errorf("checklist (-want +got):\n%s", diff)
 	}
+	if s, want := item(t, r, "javax-references").Summary, "1 script still references javax.servlet or javax.websocket"; !strings.HasPrefix(s, want) {
+		t.Errorf("javax summary %q, want it to start with %q", s, want)
+	}
 	if s := item(t, r, "transient-state-key").Summary; !strings.Contains(s, "no global secret store maps") {
 		t.Errorf("a realm-only mapping is not enough: %q", s)
 	}
