@@ -523,18 +523,12 @@ func advancedPropertiesItem(t *facts, mk Masker) Item {
 		return it
 	}
 	it.Applies = Yes
-	var parts []string
-	if defaults > 0 {
-		parts = append(parts, plural(defaults, "custom server-default property"))
-	}
-	if servers > 0 {
-		parts = append(parts, plural(servers, "per-server property"))
-	}
 	them := "they are"
 	if defaults+servers == 1 {
 		them = "it is"
 	}
-	it.Summary = fmt.Sprintf("%s, which amupgrade keeps; check %s still wanted", strings.Join(parts, " and "), them)
+	it.Summary = fmt.Sprintf("%s, which amupgrade keeps; check %s still wanted",
+		counts(defaults, "custom server-default property", servers, "per-server property"), them)
 	return it
 }
 
@@ -671,18 +665,11 @@ func jakartaItem(run Run, t *facts) Item {
 		return it
 	}
 	it.Applies = Yes
-	var parts []string
-	if scripts > 0 {
-		parts = append(parts, plural(scripts, "script"))
-	}
-	if entries > 0 {
-		parts = append(parts, plural(entries, "allowlist entry"))
-	}
 	verb := " still reference"
 	if scripts+entries == 1 {
 		verb = " still references"
 	}
-	it.Summary = strings.Join(parts, " and ") + verb + " javax.servlet or javax.websocket"
+	it.Summary = counts(scripts, "script", entries, "allowlist entry") + verb + " javax.servlet or javax.websocket"
 	if !jakartaOn {
 		it.Summary += "; amupgrade --with jakarta migrates them"
 	}
@@ -895,6 +882,19 @@ func shorten(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// counts says "2 scripts and 1 allowlist entry", leaving out a kind there
+// is none of.
+func counts(a int, aWord string, b int, bWord string) string {
+	var parts []string
+	if a > 0 {
+		parts = append(parts, plural(a, aWord))
+	}
+	if b > 0 {
+		parts = append(parts, plural(b, bWord))
+	}
+	return strings.Join(parts, " and ")
 }
 
 func plural(n int, word string) string {
