@@ -353,16 +353,7 @@ func TestTreeWriterAbort(t *testing.T) {
 	t.Run("after commit", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "out")
 		makeTree(t, out, old)
-		w, err := NewTreeWriter(t.Context(), out, WriteOptions{Clean: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Put(File{Path: "new.json", Data: []byte("n")}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Commit(t.Context(), nil); err != nil {
-			t.Fatal(err)
-		}
+		w := commitOne(t, out, "new.json", "n")
 		w.Abort()
 		if diff := cmp.Diff(withDirs(map[string]string{"new.json": "n"}), readTree(t, out)); diff != "" {
 			t.Errorf("tree (-want +got):\n%s", diff)
@@ -659,16 +650,7 @@ func TestMoveFileAcrossFileSystems(t *testing.T) {
 // Put after Commit is refused rather than written into a tree already swapped in.
 func TestTreeWriterPutAfterCommit(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	w, err := NewTreeWriter(t.Context(), out, WriteOptions{Clean: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Put(File{Path: "a.json", Data: []byte("a")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Commit(t.Context(), nil); err != nil {
-		t.Fatal(err)
-	}
+	w := commitOne(t, out, "a.json", "a")
 	if err := w.Put(File{Path: "b.json", Data: []byte("b")}); !errors.Is(err, errWriterClosed) {
 		t.Errorf("Put after Commit = %v, want errWriterClosed", err)
 	}
@@ -759,17 +741,24 @@ func TestTreeWriterMadeParents(t *testing.T) {
 		t.Errorf("after Abort, %s holds %v (%v), want nothing", base, entries, err)
 	}
 
-	w, err = NewTreeWriter(t.Context(), out, WriteOptions{Clean: true})
+	commitOne(t, out, "a.json", "a")
+	if b, err := os.ReadFile(filepath.Join(out, "a.json")); err != nil || string(b) != "a" {
+		t.Errorf("after Commit, a.json = %q, %v", b, err)
+	}
+}
+
+// commitOne writes a new tree of one file at out and returns its committed writer.
+func commitOne(t *testing.T, out, rel, data string) *TreeWriter {
+	t.Helper()
+	w, err := NewTreeWriter(t.Context(), out, WriteOptions{Clean: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Put(File{Path: "a.json", Data: []byte("a")}); err != nil {
+	if err := w.Put(File{Path: rel, Data: []byte(data)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.Commit(t.Context(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := os.ReadFile(filepath.Join(out, "a.json")); err != nil || string(b) != "a" {
-		t.Errorf("after Commit, a.json = %q, %v", b, err)
-	}
+	return w
 }
