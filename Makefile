@@ -3,6 +3,8 @@ GO      ?= go
 BIN     := bin/amupgrade
 EXAMPLE := examples/fbc-7.5/services
 FUZZTIME ?= 30s
+# Packages with fuzz targets.
+FUZZPKGS := ./amjson/ ./ruleset/
 
 .PHONY: all build run test fmt-check vet unit golden-check bench fuzz fuzz-short clean
 
@@ -35,14 +37,13 @@ golden-check:
 	@test -z "$$(git status --porcelain -- testdata/golden)" || { git status --porcelain -- testdata/golden; echo "golden files are stale or missing from git"; exit 1; }
 
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./engine/ ./ruleset/
+	$(GO) test -run '^$$' -bench . -benchmem ./amjson/ ./atomictree/ ./engine/ ./ruleset/
 	$(GO) run ./tools/benchrun -bin $(BIN)
 
 fuzz:
-	@for t in $$($(GO) test -list 'Fuzz.*' ./engine/ | grep ^Fuzz); do \
-		$(GO) test ./engine/ -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done
-	@for t in $$($(GO) test -list 'Fuzz.*' ./ruleset/ | grep ^Fuzz); do \
-		$(GO) test ./ruleset/ -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done
+	@for pkg in $(FUZZPKGS); do \
+		for t in $$($(GO) test -list 'Fuzz.*' $$pkg | grep ^Fuzz); do \
+			$(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done; done
 
 fuzz-short:
 	$(MAKE) fuzz FUZZTIME=5s

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"sync"
+
+	"github.com/amupgrade/amupgrade/amjson"
 )
 
 // Options are the settings of one upgrade run.
@@ -41,8 +43,8 @@ type Event struct {
 	Type    string
 	Pointer string // JSON Pointer from the document root ("" for the whole file)
 	Op      string
-	Old     *Value
-	New     *Value
+	Old     *amjson.Value
+	New     *amjson.Value
 }
 
 // Result is what an upgrade did, before anything is written.
@@ -252,7 +254,7 @@ func (r *Run) emit(d *Document) error {
 				renderBuffers.Put(buf)
 			}
 		}()
-		out, printed, err := renderDoc((*buf)[:0], d, PrintOptions{PrettyArrays: r.render.PrettyArrays}, r.render.KeepFormat)
+		out, printed, err := renderDoc((*buf)[:0], d, amjson.PrintOptions{PrettyArrays: r.render.PrettyArrays}, r.render.KeepFormat)
 		if err != nil {
 			return err
 		}
@@ -327,7 +329,7 @@ func withMalformed(docs []*Document, known Errors) error {
 			continue
 		}
 		if d.JSON && d.root == nil && d.Link == "" && !d.pending {
-			if _, err := Reformat(nil, d.Raw, PrintOptions{}); err != nil {
+			if _, err := amjson.Reformat(nil, d.Raw, amjson.PrintOptions{}); err != nil {
 				all = append(all, d.syntaxError(err).(*Error))
 			}
 		}
@@ -423,7 +425,7 @@ func (r *Run) applyDoc(d *Document, start int) ([]Event, error) {
 			if c.scope == nil && part.CreateWithin {
 				c.scope = r.createSection(c, part.Within)
 			}
-			if c.scope == nil || c.scope.Kind != Object {
+			if c.scope == nil || c.scope.Kind != amjson.Object {
 				continue
 			}
 			c.scopePtr = part.Within
@@ -451,17 +453,17 @@ func (r *Run) applyDoc(d *Document, start int) ([]Event, error) {
 }
 
 // createSection makes the missing objects of a section path.
-func (r *Run) createSection(c *opContext, within Pointer) *Value {
+func (r *Run) createSection(c *opContext, within amjson.Pointer) *amjson.Value {
 	cur := c.data
 	for i, seg := range within {
 		next := cur.Get(seg)
 		if next == nil {
-			next = NewObject()
+			next = amjson.NewObject()
 			c.doc.touch()
 			cur.Set(seg, next)
-			c.record("add", append(Pointer{"data"}, within[:i+1]...), nil, next)
+			c.record("add", append(amjson.Pointer{"data"}, within[:i+1]...), nil, next)
 		}
-		if next.Kind != Object {
+		if next.Kind != amjson.Object {
 			return nil
 		}
 		cur = next

@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/amupgrade/amupgrade/atomictree"
+	"github.com/amupgrade/amupgrade/internal/treetest"
 )
 
 // Bad inputs the engine meets before any rule runs: links, files of the other layout, byte
@@ -49,10 +52,10 @@ func TestReadTreeLinks(t *testing.T) {
 		"realm/root/climb-from-dir": "dirlink/../../../../outside",
 	}
 	for p, target := range links {
-		spec[p] = linkPrefix + target
+		spec[p] = treetest.LinkPrefix + target
 	}
-	makeTree(t, root, spec)
-	makeTree(t, filepath.Join(dir, "outside"), map[string]string{"secret.json": `{"metadata": {"realm": "/", "entityType": "OAuth2Provider", "entityId": "secret"}, "data": {}}`})
+	treetest.Make(t, root, spec)
+	treetest.Make(t, filepath.Join(dir, "outside"), map[string]string{"secret.json": `{"metadata": {"realm": "/", "entityType": "OAuth2Provider", "entityId": "secret"}, "data": {}}`})
 
 	tree, err := ReadTree(t.Context(), root, 2)
 	if err != nil {
@@ -99,14 +102,14 @@ func TestReadTreeLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := WriteTree(t.Context(), root, out.Files, WriteOptions{Clean: true}); err != nil {
+	if _, err := atomictree.WriteTree(t.Context(), root, out.Files, atomictree.Options{Clean: true}); err != nil {
 		t.Fatal(err)
 	}
-	after := readTree(t, root)
+	after := treetest.Read(t, root)
 	for p, target := range links {
 		_, kept := want[p]
 		switch got, ok := after[p]; {
-		case kept && got != linkPrefix+target:
+		case kept && got != treetest.LinkPrefix+target:
 			t.Errorf("%s = %q after an upgrade in place, want the link to %s", p, got, target)
 		case !kept && ok:
 			t.Errorf("%s = %q after an upgrade in place, want it left out", p, got)
@@ -133,7 +136,7 @@ func TestReadTreeAmsterStray(t *testing.T) {
 	spec := fbcTree()
 	stray := "realm/root/oauth2provider/1.0/organizationconfig/amster.json"
 	spec[stray] = `{"metadata": {"realm": "/", "amsterVersion": "7.5.0", "entityType": "OAuth2Provider", "entityId": "amster", "pathParams": {}},   "data": {"_id": "amster"}}`
-	makeTree(t, root, spec)
+	treetest.Make(t, root, spec)
 	tree, err := ReadTree(t.Context(), root, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +167,7 @@ func TestReadTreeBOM(t *testing.T) {
 	spec := fbcTree()
 	p := "realm/root/oauth2provider/1.0/organizationconfig/default.json"
 	spec[p] = "\xEF\xBB\xBF" + spec[p]
-	makeTree(t, root, spec)
+	treetest.Make(t, root, spec)
 	tree, err := ReadTree(t.Context(), root, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +201,7 @@ func TestDeepNesting(t *testing.T) {
 			root := t.TempDir()
 			spec := fbcTree()
 			spec["realm/root/x.json"] = content
-			makeTree(t, root, spec)
+			treetest.Make(t, root, spec)
 			tree, err := ReadTree(t.Context(), root, 1)
 			if err != nil {
 				t.Fatal(err)
@@ -232,7 +235,7 @@ func TestEntityPathStaysInside(t *testing.T) {
 				if err := checkRelPath(p); err != nil {
 					t.Errorf("%s: EntityPath(%+v) = %q: %v", mode.Mode, e, p, err)
 				}
-				if err := checkTreePath(p); err != nil {
+				if err := atomictree.CheckTreePath(p); err != nil {
 					t.Errorf("%s: EntityPath(%+v) = %q: %v", mode.Mode, e, p, err)
 				}
 			}
@@ -250,7 +253,7 @@ func TestEntityPathStaysInside(t *testing.T) {
 // points; WalkDir alone would see one link and no files.
 func TestReadTreeRootIsLink(t *testing.T) {
 	dir := t.TempDir()
-	makeTree(t, filepath.Join(dir, "real"), fbcTree())
+	treetest.Make(t, filepath.Join(dir, "real"), fbcTree())
 	if err := os.Symlink("real", filepath.Join(dir, "link")); err != nil {
 		t.Fatal(err)
 	}

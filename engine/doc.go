@@ -4,14 +4,14 @@
 // The command line streams the tree, so that memory does not grow with it:
 //
 //	tree, _ := engine.ScanTree("config/services")                  // paths only
-//	w, _ := engine.NewTreeWriter(ctx, "upgraded", engine.WriteOptions{Clean: true})
+//	w, _ := atomictree.NewWriter(ctx, "upgraded", atomictree.Options{Clean: true})
 //	defer w.Abort()
 //	res, _ := engine.Upgrade(ctx, tree, chain, engine.Options{}, engine.RenderOptions{},
 //		func(f *engine.FileResult) error { // each file once, from several workers
 //			if f.Deleted {
 //				return nil
 //			}
-//			return w.Put(engine.File{Path: f.Path, Data: f.Out, Mode: f.Mode, Link: f.Link})
+//			return w.Put(atomictree.File{Path: f.Path, Data: f.Out, Mode: f.Mode, Link: f.Link})
 //		})
 //	w.Commit(ctx, nil) // the new tree replaces the old one atomically
 //
@@ -20,11 +20,11 @@
 //	tree, _ := engine.ReadTree(ctx, "config/services", 0)      // every file, identity from metadata
 //	res, _ := engine.Apply(ctx, tree, chain, engine.Options{})  // rules in order, documents in parallel
 //	out, _ := res.Render(ctx, engine.RenderOptions{})           // the vendor's JSON style
-//	engine.WriteTree(ctx, "upgraded", out.Files, engine.WriteOptions{Clean: true})
+//	atomictree.WriteTree(ctx, "upgraded", out.Files, atomictree.Options{Clean: true})
 //
 // A Document is one file; JSON documents carry their Entity (type, id, realm,
 // path parameters) read from metadata without a full parse, so files that no
-// selector matches are never decoded. Values are ordered JSON (Value), paths
+// selector matches are never decoded. Values are ordered JSON (amjson.Value), paths
 // inside documents are JSON Pointers, and every change is an Event. Version
 // tracking (the ConfigurationVersionService) is read first and decides which
 // rules run, so each document goes through the chain on its own and the

@@ -6,6 +6,8 @@ import (
 	"unique"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/amupgrade/amupgrade/amjson"
 )
 
 // Entity is the identity of an AM configuration entity, read from the
@@ -35,8 +37,8 @@ type Document struct {
 	// written back as the same link.
 	Link string
 
-	root     *Value // the parsed document, on first need
-	original *Value // a copy of data before the first change, on first need
+	root     *amjson.Value // the parsed document, on first need
+	original *amjson.Value // a copy of data before the first change, on first need
 	Changed  bool
 	Deleted  bool
 	Created  bool
@@ -138,25 +140,25 @@ func intern(s string) string {
 }
 
 // entityFromValue reads the identity of a parsed document.
-func entityFromValue(root *Value) *Entity {
+func entityFromValue(root *amjson.Value) *Entity {
 	md := root.Get("metadata")
-	if md == nil || md.Kind != Object {
+	if md == nil || md.Kind != amjson.Object {
 		return nil
 	}
 	e := &Entity{}
 	str := func(k string) string {
-		if v := md.Get(k); v != nil && v.Kind == String {
+		if v := md.Get(k); v != nil && v.Kind == amjson.String {
 			return v.Text
 		}
 		return ""
 	}
 	e.Type, e.ID, e.SunServiceID, e.AmsterVersion = str("entityType"), str("entityId"), str("sunServiceID"), str("amsterVersion")
 	r := md.Get("realm")
-	e.Global = r == nil || r.Kind == Null
+	e.Global = r == nil || r.Kind == amjson.Null
 	if !e.Global {
 		e.Realm = r.Text
 	}
-	if pp := md.Get("pathParams"); pp != nil && pp.Kind == Object {
+	if pp := md.Get("pathParams"); pp != nil && pp.Kind == amjson.Object {
 		for _, m := range pp.Members {
 			if e.PathParams == nil {
 				e.PathParams = map[string]string{}
@@ -168,9 +170,9 @@ func entityFromValue(root *Value) *Entity {
 }
 
 // parsed returns the document tree, parsing it on first use.
-func (d *Document) parsed() (*Value, error) {
+func (d *Document) parsed() (*amjson.Value, error) {
 	if d.root == nil {
-		v, err := Parse(d.Raw)
+		v, err := amjson.Parse(d.Raw)
 		if err != nil {
 			return nil, d.syntaxError(err)
 		}
@@ -180,7 +182,7 @@ func (d *Document) parsed() (*Value, error) {
 }
 
 // Root returns the parsed document (nil for non-JSON files).
-func (d *Document) Root() (*Value, error) {
+func (d *Document) Root() (*amjson.Value, error) {
 	if !d.JSON {
 		return nil, nil
 	}
@@ -188,13 +190,13 @@ func (d *Document) Root() (*Value, error) {
 }
 
 // data returns the `data` object, or nil if the document has none.
-func (d *Document) data() (*Value, error) {
+func (d *Document) data() (*amjson.Value, error) {
 	root, err := d.parsed()
 	if err != nil {
 		return nil, err
 	}
 	data := root.Get("data")
-	if data == nil || data.Kind != Object {
+	if data == nil || data.Kind != amjson.Object {
 		return nil, nil
 	}
 	return data, nil
@@ -215,10 +217,10 @@ func (d *Document) touch() {
 }
 
 // originalData returns the data as it was before this run changed it.
-func (d *Document) originalData() *Value {
+func (d *Document) originalData() *amjson.Value {
 	if d.original == nil && d.Changed && d.Raw != nil {
 		// The bytes parsed once already, so they parse again.
-		if root, err := Parse(d.Raw); err == nil {
+		if root, err := amjson.Parse(d.Raw); err == nil {
 			d.original = root.Get("data")
 		}
 	}
@@ -233,7 +235,7 @@ func (d *Document) originalData() *Value {
 
 func (d *Document) syntaxError(err error) error {
 	e := &Error{Code: CodeInput, File: d.Path, Msg: "malformed JSON", Err: err}
-	if se, ok := err.(*SyntaxError); ok {
+	if se, ok := err.(*amjson.SyntaxError); ok {
 		e.Line, e.Col = se.Line, se.Column
 		e.Msg = se.Msg
 		e.Err = nil

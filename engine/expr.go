@@ -17,6 +17,8 @@ import (
 	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
+
+	"github.com/amupgrade/amupgrade/amjson"
 )
 
 // ExprMemoryBudget bounds what one evaluation may allocate, so that a rule
@@ -254,7 +256,7 @@ var errWorkBudget = fmt.Errorf("work budget exceeded: the expression loops over 
 
 // valueCost is what reading v costs against the work budget: one unit per
 // value, and one per 64 bytes of text.
-func valueCost(v *Value) int {
+func valueCost(v *amjson.Value) int {
 	if v == nil {
 		return 1
 	}
@@ -293,7 +295,7 @@ func (c *opContext) env() *exprEnv {
 		}
 	}
 	env.Tick = func() bool { charge(1); return true }
-	lookup := func(p string) *Value {
+	lookup := func(p string) *amjson.Value {
 		v, _, _, err := c.resolve(p)
 		if err != nil {
 			panic(exprPanic{err})
@@ -303,7 +305,7 @@ func (c *opContext) env() *exprEnv {
 	}
 	// size charges what a function scans or returns of v: its items or
 	// members, and its text.
-	size := func(v *Value) {
+	size := func(v *amjson.Value) {
 		if v != nil {
 			charge(len(v.Items) + len(v.Members) + len(v.Text)/64)
 		}
@@ -329,17 +331,17 @@ func (c *opContext) env() *exprEnv {
 		}
 		size(v)
 		switch v.Kind {
-		case Array:
-			want, err := FromInterface(x)
+		case amjson.Array:
+			want, err := amjson.FromInterface(x)
 			if err != nil {
 				return false
 			}
 			for _, it := range v.Items {
-				if Equal(it, want) {
+				if amjson.Equal(it, want) {
 					return true
 				}
 			}
-		case String:
+		case amjson.String:
 			s, ok := x.(string)
 			return ok && strings.Contains(v.Text, s)
 		}
@@ -347,7 +349,7 @@ func (c *opContext) env() *exprEnv {
 	}
 	env.Matches = func(p, re string) bool {
 		v := lookup(p)
-		if v == nil || v.Kind != String {
+		if v == nil || v.Kind != amjson.String {
 			return false
 		}
 		size(v)
@@ -373,7 +375,7 @@ func (c *opContext) env() *exprEnv {
 	}
 	env.Keys = func(p string) []string {
 		v := lookup(p)
-		if v == nil || v.Kind != Object {
+		if v == nil || v.Kind != amjson.Object {
 			return nil
 		}
 		size(v)
@@ -430,7 +432,7 @@ func (c *opContext) evalBool(x *Expr, old any) (bool, error) {
 }
 
 // evalValue runs a computed value.
-func (c *opContext) evalValue(x *Expr) (*Value, error) {
+func (c *opContext) evalValue(x *Expr) (*amjson.Value, error) {
 	if err := c.compile(x); err != nil {
 		return nil, err
 	}
@@ -438,7 +440,7 @@ func (c *opContext) evalValue(x *Expr) (*Value, error) {
 	if err != nil {
 		return nil, c.exprError(x, err)
 	}
-	v, err := FromInterface(out)
+	v, err := amjson.FromInterface(out)
 	if err != nil {
 		return nil, c.exprError(x, err)
 	}

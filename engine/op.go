@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"strings"
+
+	"github.com/amupgrade/amupgrade/amjson"
 )
 
 // opContext is what an operation works on: one document, one section.
@@ -11,10 +13,10 @@ type opContext struct {
 	doc      *Document
 	rule     *Rule
 	part     *Part
-	data     *Value  // the document's data object
-	scope    *Value  // the section (within), an object
-	scopePtr Pointer // the section's pointer from data
-	version  Version // the tracked configurationVersion this rule sees
+	data     *amjson.Value  // the document's data object
+	scope    *amjson.Value  // the section (within), an object
+	scopePtr amjson.Pointer // the section's pointer from data
+	version  Version        // the tracked configurationVersion this rule sees
 	events   *[]Event
 	// currentOp names the transform being applied, for its events.
 	currentOp string
@@ -26,7 +28,7 @@ func (c *opContext) errorf(format string, args ...any) error {
 
 // record notes one change: the document is marked changed and an event is
 // kept for the report.
-func (c *opContext) record(op string, ptr Pointer, old, new *Value) {
+func (c *opContext) record(op string, ptr amjson.Pointer, old, new *amjson.Value) {
 	c.doc.Changed = true
 	*c.events = append(*c.events, Event{
 		RuleID: c.rule.ID, Step: c.rule.Step, File: c.doc.Path, Type: c.doc.Entity.Type, Pointer: ptr.String(),
@@ -37,7 +39,7 @@ func (c *opContext) record(op string, ptr Pointer, old, new *Value) {
 // ValueSource gives the value an operation writes: a literal, another
 // attribute's current or original value, or an expression.
 type ValueSource struct {
-	Literal  *Value
+	Literal  *amjson.Value
 	Ref      *Path
 	Original bool
 	Expr     *Expr
@@ -45,7 +47,7 @@ type ValueSource struct {
 
 // get returns the value for this document; ok is false when the source
 // attribute is absent.
-func (s ValueSource) get(c *opContext) (v *Value, ok bool, err error) {
+func (s ValueSource) get(c *opContext) (v *amjson.Value, ok bool, err error) {
 	switch {
 	case s.Expr != nil:
 		v, err := c.evalValue(s.Expr)
@@ -99,7 +101,7 @@ func (o *AssignOp) apply(c *opContext) error {
 		if !ok {
 			continue
 		}
-		if old != nil && Equal(old, v) && old.Kind == v.Kind {
+		if old != nil && amjson.Equal(old, v) && old.Kind == v.Kind {
 			continue
 		}
 		if old != nil && !o.ReplacePlaceholder && IsPlaceholder(old) {
@@ -136,7 +138,7 @@ func (o *DeleteOp) apply(c *opContext) error {
 // SetItems is one array and the values added to or removed from it.
 type SetItems struct {
 	Path   Path
-	Values []*Value
+	Values []*amjson.Value
 }
 
 // SetOp adds values an array lacks (at its end, in order) or removes values.
@@ -158,13 +160,13 @@ func (o *SetOp) apply(c *opContext) error {
 		if arr == nil {
 			continue
 		}
-		if arr.Kind != Array {
+		if arr.Kind != amjson.Array {
 			return c.errorf("%s: %s is %s, not an array", o.Name(), it.Path.Text, arr.Kind)
 		}
 		for _, want := range it.Values {
 			idx := -1
 			for i, have := range arr.Items {
-				if Equal(have, want) {
+				if amjson.Equal(have, want) {
 					idx = i
 					break
 				}
@@ -178,7 +180,7 @@ func (o *SetOp) apply(c *opContext) error {
 				c.doc.touch()
 				kept := arr.Items[:0]
 				for _, have := range arr.Items {
-					if !Equal(have, want) {
+					if !amjson.Equal(have, want) {
 						kept = append(kept, have)
 					}
 				}
@@ -208,12 +210,12 @@ type EntriesOp struct {
 func (o *EntriesOp) Name() string { return o.Kind }
 
 // entryIndex returns the index of the entry with key in a key=value set.
-func entryIndex(arr *Value, key string) int {
-	if arr == nil || arr.Kind != Array {
+func entryIndex(arr *amjson.Value, key string) int {
+	if arr == nil || arr.Kind != amjson.Array {
 		return -1
 	}
 	for i, it := range arr.Items {
-		if it.Kind == String {
+		if it.Kind == amjson.String {
 			if k, _, _ := strings.Cut(it.Text, "="); k == key {
 				return i
 			}
@@ -227,7 +229,7 @@ func (o *EntriesOp) apply(c *opContext) error {
 	if arr == nil {
 		return nil
 	}
-	if arr.Kind != Array {
+	if arr.Kind != amjson.Array {
 		return c.errorf("%s: %s is %s, not an array of key=value entries", o.Kind, o.Path.Text, arr.Kind)
 	}
 	ptr := c.full(o.Path)
@@ -237,7 +239,7 @@ func (o *EntriesOp) apply(c *opContext) error {
 		case "add-entries":
 			if i < 0 {
 				c.doc.touch()
-				v := NewString(pair.Key + "=" + pair.Value)
+				v := amjson.NewString(pair.Key + "=" + pair.Value)
 				arr.Items = append(arr.Items, v)
 				c.record(o.Kind, ptr, nil, v)
 			}
@@ -264,7 +266,7 @@ func (o *EntriesOp) apply(c *opContext) error {
 				}
 			}
 			c.doc.touch()
-			arr.Items[i] = NewString(pair.Key + "=" + pair.Value)
+			arr.Items[i] = amjson.NewString(pair.Key + "=" + pair.Value)
 			c.record(o.Kind, ptr, old, arr.Items[i])
 		case "remove-entries":
 			if i >= 0 {
@@ -278,7 +280,7 @@ func (o *EntriesOp) apply(c *opContext) error {
 				c.doc.touch()
 				old := arr.Items[i]
 				_, val, _ := strings.Cut(old.Text, "=")
-				arr.Items[i] = NewString(pair.Value + "=" + val)
+				arr.Items[i] = amjson.NewString(pair.Value + "=" + val)
 				c.record(o.Kind, ptr, old, arr.Items[i])
 			}
 		}
@@ -347,10 +349,10 @@ func (o *SetEntityIDOp) apply(c *opContext) error {
 	c.doc.touch()
 	md := c.doc.root.Get("metadata")
 	old := md.Get("entityId")
-	md.Set("entityId", NewString(o.ID))
-	c.record("set-entity-id", Pointer{"metadata", "entityId"}, old, NewString(o.ID))
-	if id := c.data.Get("_id"); id != nil && id.Kind == String {
-		c.data.Set("_id", NewString(o.ID))
+	md.Set("entityId", amjson.NewString(o.ID))
+	c.record("set-entity-id", amjson.Pointer{"metadata", "entityId"}, old, amjson.NewString(o.ID))
+	if id := c.data.Get("_id"); id != nil && id.Kind == amjson.String {
+		c.data.Set("_id", amjson.NewString(o.ID))
 	}
 	e := *c.doc.Entity
 	oldID := e.ID
@@ -377,11 +379,11 @@ var placeholderKeys = []string{"$string", "$bool", "$int", "$number", "$list", "
 // the environment or a file: a string holding &{…}, or a one-key wrapper
 // object. Rules must not overwrite such a value by accident: the vendor
 // tool once replaced an inline serverconfig.xml reference that way.
-func IsPlaceholder(v *Value) bool {
+func IsPlaceholder(v *amjson.Value) bool {
 	switch v.Kind {
-	case String:
+	case amjson.String:
 		return strings.Contains(v.Text, "&{")
-	case Object:
+	case amjson.Object:
 		if len(v.Members) == 1 {
 			for _, k := range placeholderKeys {
 				if v.Members[0].Key == k {
@@ -394,15 +396,15 @@ func IsPlaceholder(v *Value) bool {
 }
 
 // keepPlaceholder reports a placeholder an operation left in place.
-func (c *opContext) keepPlaceholder(ptr Pointer, old *Value) {
+func (c *opContext) keepPlaceholder(ptr amjson.Pointer, old *amjson.Value) {
 	c.run.mu.Lock()
 	c.run.keptPlaceholders = append(c.run.keptPlaceholders, fmt.Sprintf("rule %s: %s at %s holds a placeholder (%s): kept; write replace-placeholder: true in the rule to replace it",
 		c.rule.ID, c.doc.Path, ptr, briefValue(old)))
 	c.run.mu.Unlock()
 }
 
-func briefValue(v *Value) string {
-	s := strings.Join(strings.Fields(string(AppendJSON(nil, v, PrintOptions{}))), " ")
+func briefValue(v *amjson.Value) string {
+	s := strings.Join(strings.Fields(string(amjson.AppendJSON(nil, v, amjson.PrintOptions{}))), " ")
 	if len(s) > 60 {
 		s = s[:57] + "…"
 	}

@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/amupgrade/amupgrade/amjson"
 )
 
 // Path is where an operation reads or writes inside a document: a JSON
 // Pointer relative to the rule's section, or (Abs) relative to `data`.
 type Path struct {
 	Abs  bool
-	Ptr  Pointer
+	Ptr  amjson.Pointer
 	Text string // as written in the rule file
 }
 
@@ -29,7 +31,7 @@ func ParsePath(s string) (Path, error) {
 	if !abs {
 		src = "/" + s
 	}
-	ptr, err := ParsePointer(src)
+	ptr, err := amjson.ParsePointer(src)
 	if err != nil {
 		return Path{}, err
 	}
@@ -51,8 +53,8 @@ func parsePathCached(s string) (Path, error) {
 }
 
 // full returns the pointer of p from the document root, for reports.
-func (c *opContext) full(p Path) Pointer {
-	out := Pointer{"data"}
+func (c *opContext) full(p Path) amjson.Pointer {
+	out := amjson.Pointer{"data"}
 	if !p.Abs {
 		out = append(out, c.scopePtr...)
 	}
@@ -61,7 +63,7 @@ func (c *opContext) full(p Path) Pointer {
 
 // locate finds the object that holds p's last segment. It returns a nil
 // parent when a parent is missing or is not an object.
-func (c *opContext) locate(base *Value, p Path) (parent *Value, key string) {
+func (c *opContext) locate(base *amjson.Value, p Path) (parent *amjson.Value, key string) {
 	if len(p.Ptr) == 0 {
 		return nil, ""
 	}
@@ -70,14 +72,14 @@ func (c *opContext) locate(base *Value, p Path) (parent *Value, key string) {
 		start = base
 	}
 	parent = start.At(p.Ptr[:len(p.Ptr)-1])
-	if parent == nil || parent.Kind != Object {
+	if parent == nil || parent.Kind != amjson.Object {
 		return nil, ""
 	}
 	return parent, p.Ptr[len(p.Ptr)-1]
 }
 
 // lookup returns the value at p, or nil.
-func (c *opContext) lookup(p Path) *Value {
+func (c *opContext) lookup(p Path) *amjson.Value {
 	if len(p.Ptr) == 0 {
 		if p.Abs {
 			return c.data
@@ -91,7 +93,7 @@ func (c *opContext) lookup(p Path) *Value {
 }
 
 // resolve parses a path written in an expression and returns its value.
-func (c *opContext) resolve(s string) (*Value, *Value, string, error) {
+func (c *opContext) resolve(s string) (*amjson.Value, *amjson.Value, string, error) {
 	p, err := parsePathCached(s)
 	if err != nil {
 		return nil, nil, "", err
@@ -102,7 +104,7 @@ func (c *opContext) resolve(s string) (*Value, *Value, string, error) {
 
 // resolveOriginal returns the value p had before this run changed the
 // document.
-func (c *opContext) resolveOriginal(s string) (*Value, error) {
+func (c *opContext) resolveOriginal(s string) (*amjson.Value, error) {
 	p, err := parsePathCached(s)
 	if err != nil {
 		return nil, err
@@ -110,14 +112,14 @@ func (c *opContext) resolveOriginal(s string) (*Value, error) {
 	return c.originalAt(p), nil
 }
 
-func (c *opContext) originalAt(p Path) *Value {
+func (c *opContext) originalAt(p Path) *amjson.Value {
 	orig := c.doc.originalData()
 	if orig == nil {
 		return nil
 	}
 	ptr := p.Ptr
 	if !p.Abs {
-		ptr = append(append(Pointer{}, c.scopePtr...), p.Ptr...)
+		ptr = append(append(amjson.Pointer{}, c.scopePtr...), p.Ptr...)
 	}
 	return orig.At(ptr)
 }

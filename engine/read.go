@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/amupgrade/amupgrade/internal/rawfile"
 )
 
 // Tree is a configuration tree: every file's path, and for files read so
@@ -105,7 +107,7 @@ func (t *Tree) load(d *Document) error {
 	if !d.pending {
 		return nil
 	}
-	raw, mode, err := readFile(filepath.Join(t.dir, filepath.FromSlash(d.Path)))
+	raw, mode, err := rawfile.Read(filepath.Join(t.dir, filepath.FromSlash(d.Path)))
 	if err != nil {
 		return &Error{Code: CodeInput, File: d.Path, Msg: "cannot read; check its permissions", Err: unwrapPathError(err)}
 	}

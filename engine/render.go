@@ -5,6 +5,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"github.com/amupgrade/amupgrade/amjson"
+	"github.com/amupgrade/amupgrade/atomictree"
 )
 
 // RenderOptions choose how configuration files are printed.
@@ -19,7 +22,7 @@ type RenderOptions struct {
 
 // Output is the new tree, in memory.
 type Output struct {
-	Files []File
+	Files []atomictree.File
 	// Differ counts the files whose bytes differ from the input (created
 	// files included).
 	Differ int
@@ -36,12 +39,12 @@ func (res *Result) Render(ctx context.Context, opts RenderOptions) (*Output, err
 	if err := checkCollisions(docs, res.Events); err != nil {
 		return nil, err
 	}
-	out := &Output{Files: make([]File, len(docs)), Unchanged: make([]bool, len(docs))}
+	out := &Output{Files: make([]atomictree.File, len(docs)), Unchanged: make([]bool, len(docs))}
 	errs := make([]error, len(docs))
-	po := PrintOptions{PrettyArrays: opts.PrettyArrays}
+	po := amjson.PrintOptions{PrettyArrays: opts.PrettyArrays}
 	forEach(ctx, len(docs), opts.Jobs, func(i int) {
 		d := docs[i]
-		f := File{Path: d.Path, Mode: d.Mode, Link: d.Link}
+		f := atomictree.File{Path: d.Path, Mode: d.Mode, Link: d.Link}
 		var err error
 		if f.Data, _, err = renderDoc(nil, d, po, opts.KeepFormat); err != nil {
 			errs[i] = err
@@ -75,14 +78,14 @@ func (res *Result) Render(ctx context.Context, opts RenderOptions) (*Output, err
 //
 // The bytes are appended to buf (nil: a new buffer); printed is false when
 // the file keeps its input bytes instead.
-func renderDoc(buf []byte, d *Document, po PrintOptions, keepFormat bool) (data []byte, printed bool, err error) {
+func renderDoc(buf []byte, d *Document, po amjson.PrintOptions, keepFormat bool) (data []byte, printed bool, err error) {
 	switch {
 	case !d.JSON || d.Link != "":
 		return d.Raw, false, nil
 	case d.root != nil && d.Changed:
-		return AppendJSON(slices.Grow(buf, len(d.Raw)+len(d.Raw)/4+512), d.root, po), true, nil
+		return amjson.AppendJSON(slices.Grow(buf, len(d.Raw)+len(d.Raw)/4+512), d.root, po), true, nil
 	}
-	b, err := Reformat(slices.Grow(buf, len(d.Raw)+len(d.Raw)/8), d.Raw, po)
+	b, err := amjson.Reformat(slices.Grow(buf, len(d.Raw)+len(d.Raw)/8), d.Raw, po)
 	if err != nil {
 		return nil, false, d.syntaxError(err)
 	}

@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/amupgrade/amupgrade/amjson"
+
 // Chain is an ordered list of rules from one or more version steps, compiled
 // and ready to apply. The ruleset package builds it from rule files.
 type Chain struct {
@@ -37,7 +39,7 @@ type Part struct {
 	Pos           Pos
 	Select        *Selector
 	VersionBefore []Version
-	Within        Pointer
+	Within        amjson.Pointer
 	CreateWithin  bool
 	When          *Expr
 	Ops           []Op
@@ -48,8 +50,8 @@ type Part struct {
 type Create struct {
 	Entity   Entity
 	File     string // overrides the layout's path when set
-	Metadata *Value
-	Data     *Value
+	Metadata *amjson.Value
+	Data     *amjson.Value
 	// Requires, when set, must select an existing entity (the secret store a
 	// mapping goes into); otherwise nothing is created.
 	Requires *Selector

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/amupgrade/amupgrade/amjson"
 )
 
 const trackingType = "ConfigurationVersionService"
@@ -47,12 +49,12 @@ func (r *Run) loadTracking(ctx context.Context, res *Result) error {
 		return &Error{Code: CodeInput, File: d.Path, Msg: "the ConfigurationVersionService has no data object; restore the file from the AM export"}
 	}
 	r.tracking = d
-	if ids := data.Get("appliedRuleIds"); ids != nil && ids.Kind == Array {
+	if ids := data.Get("appliedRuleIds"); ids != nil && ids.Kind == amjson.Array {
 		for _, it := range ids.Items {
 			r.applied = append(r.applied, it.Text)
 		}
 	}
-	if cv := data.Get("configurationVersion"); cv != nil && cv.Kind == String && cv.Text != "" {
+	if cv := data.Get("configurationVersion"); cv != nil && cv.Kind == amjson.String && cv.Text != "" {
 		v, err := ParseVersion(cv.Text)
 		if err != nil {
 			return &Error{Code: CodeInput, File: d.Path, Pointer: "/data/configurationVersion", Msg: err.Error()}
@@ -119,21 +121,21 @@ func (r *Run) newTrackingDoc(configVersion string) (*Document, error) {
 	if r.tree.Layout.Mode == Amster {
 		e.ID = trackingType
 	}
-	data := NewObject()
-	data.Set("_id", NewString(map[Mode]string{FBC: "default", Amster: ""}[r.tree.Layout.Mode]))
-	typ := NewObject()
-	typ.Set("_id", NewString(trackingType))
-	typ.Set("name", NewString(map[Mode]string{FBC: trackingType, Amster: "Configuration Version Service"}[r.tree.Layout.Mode]))
-	typ.Set("collection", NewBool(false))
+	data := amjson.NewObject()
+	data.Set("_id", amjson.NewString(map[Mode]string{FBC: "default", Amster: ""}[r.tree.Layout.Mode]))
+	typ := amjson.NewObject()
+	typ.Set("_id", amjson.NewString(trackingType))
+	typ.Set("name", amjson.NewString(map[Mode]string{FBC: trackingType, Amster: "Configuration Version Service"}[r.tree.Layout.Mode]))
+	typ.Set("collection", amjson.NewBool(false))
 	data.Set("_type", typ)
-	data.Set("appliedRuleIds", NewArray())
+	data.Set("appliedRuleIds", amjson.NewArray())
 	if configVersion != "" {
-		data.Set("configurationVersion", NewString(configVersion))
+		data.Set("configurationVersion", amjson.NewString(configVersion))
 	}
-	extra := NewObject()
+	extra := amjson.NewObject()
 	if r.tree.Layout.Mode == FBC {
-		extra.Set("objectClass", NewArray(NewString("organizationalunit"), NewString("sunServiceComponent"), NewString("top")))
-		extra.Set("ou", NewArray(NewString("default")))
+		extra.Set("objectClass", amjson.NewArray(amjson.NewString("organizationalunit"), amjson.NewString("sunServiceComponent"), amjson.NewString("top")))
+		extra.Set("ou", amjson.NewArray(amjson.NewString("default")))
 	}
 	return r.newDocument(&Create{Entity: e, File: r.tree.Layout.TrackingPath(), Metadata: extra, Data: data})
 }
@@ -147,7 +149,7 @@ func (r *Run) updateTracking(res *Result) error {
 	if err != nil || data == nil {
 		return err
 	}
-	rec := func(ptr Pointer, old, new *Value) {
+	rec := func(ptr amjson.Pointer, old, new *amjson.Value) {
 		r.tracking.touch()
 		op := "set"
 		if old == nil {
@@ -157,22 +159,22 @@ func (r *Run) updateTracking(res *Result) error {
 	}
 	if len(res.Recorded) > 0 {
 		ids := data.Get("appliedRuleIds")
-		if ids == nil || ids.Kind != Array {
-			ids = NewArray()
+		if ids == nil || ids.Kind != amjson.Array {
+			ids = amjson.NewArray()
 			data.Set("appliedRuleIds", ids)
 		}
-		added := NewArray()
+		added := amjson.NewArray()
 		for _, id := range res.Recorded {
-			ids.Items = append(ids.Items, NewString(id))
-			added.Items = append(added.Items, NewString(id))
+			ids.Items = append(ids.Items, amjson.NewString(id))
+			added.Items = append(added.Items, amjson.NewString(id))
 		}
-		rec(Pointer{"data", "appliedRuleIds"}, nil, added)
+		rec(amjson.Pointer{"data", "appliedRuleIds"}, nil, added)
 	}
 	if r.endVersion != nil && r.versionText(r.endVersion) != r.versionText(r.startVersion) {
 		old := data.Get("configurationVersion")
-		v := NewString(r.endVersion.String())
+		v := amjson.NewString(r.endVersion.String())
 		data.Set("configurationVersion", v)
-		rec(Pointer{"data", "configurationVersion"}, old, v)
+		rec(amjson.Pointer{"data", "configurationVersion"}, old, v)
 	}
 	return nil
 }
@@ -255,11 +257,11 @@ func describeMatcher(m *Matcher) string {
 // layout's writer uses.
 func (r *Run) newDocument(c *Create) (*Document, error) {
 	e := c.Entity
-	md := NewObject()
+	md := amjson.NewObject()
 	if e.Global {
-		md.Set("realm", NewNull())
+		md.Set("realm", amjson.NewNull())
 	} else {
-		md.Set("realm", NewString(e.Realm))
+		md.Set("realm", amjson.NewString(e.Realm))
 	}
 	if r.tree.Layout.Mode == Amster {
 		av := r.opts.AmsterVersion
@@ -267,33 +269,33 @@ func (r *Run) newDocument(c *Create) (*Document, error) {
 			av = r.tree.AmsterVersion()
 		}
 		if av != "" {
-			md.Set("amsterVersion", NewString(av))
+			md.Set("amsterVersion", amjson.NewString(av))
 		}
 	}
-	md.Set("entityType", NewString(e.Type))
-	md.Set("entityId", NewString(e.ID))
+	md.Set("entityType", amjson.NewString(e.Type))
+	md.Set("entityId", amjson.NewString(e.ID))
 	if r.tree.Layout.Mode == FBC {
-		md.Set("uid", NewString(r.uid(e)))
-		md.Set("sunServiceID", NewNull())
-		md.Set("objectClass", NewArray(NewString("sunServiceComponent"), NewString("top")))
+		md.Set("uid", amjson.NewString(r.uid(e)))
+		md.Set("sunServiceID", amjson.NewNull())
+		md.Set("objectClass", amjson.NewArray(amjson.NewString("sunServiceComponent"), amjson.NewString("top")))
 	}
-	pp := NewObject()
+	pp := amjson.NewObject()
 	for _, k := range sortedKeys(e.PathParams) {
-		pp.Set(k, NewString(e.PathParams[k]))
+		pp.Set(k, amjson.NewString(e.PathParams[k]))
 	}
 	md.Set("pathParams", pp)
 	if r.tree.Layout.Mode == FBC {
 		segs := idSegments(e.ID)
-		md.Set("ou", NewArray(NewString(segs[len(segs)-1])))
+		md.Set("ou", amjson.NewArray(amjson.NewString(segs[len(segs)-1])))
 	}
 	if c.Metadata != nil {
 		for _, m := range c.Metadata.Members {
 			md.Set(m.Key, m.Value.Clone())
 		}
 	}
-	root := NewObject()
+	root := amjson.NewObject()
 	root.Set("metadata", md)
-	data := NewObject()
+	data := amjson.NewObject()
 	if c.Data != nil {
 		data = c.Data.Clone()
 	}
@@ -345,11 +347,11 @@ func (r *Run) stamp(d *Document) error {
 		return err
 	}
 	md := root.Get("metadata")
-	if cur := md.Get("amsterVersion"); cur != nil && cur.Kind == String && cur.Text == r.opts.AmsterVersion {
+	if cur := md.Get("amsterVersion"); cur != nil && cur.Kind == amjson.String && cur.Text == r.opts.AmsterVersion {
 		return nil
 	}
 	d.touch()
-	md.Set("amsterVersion", NewString(r.opts.AmsterVersion))
+	md.Set("amsterVersion", amjson.NewString(r.opts.AmsterVersion))
 	e := *d.Entity
 	e.AmsterVersion = r.opts.AmsterVersion
 	d.Entity = &e

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/amupgrade/amupgrade/amjson"
 )
 
 // Transform is a change written in Go, for what no declarative operation can
@@ -19,10 +21,10 @@ type Transform struct {
 	NotImplemented string
 	// Satisfied, for a not-implemented transform, tells whether the tree
 	// already holds what it would make, so there is nothing to report.
-	Satisfied func(t *Tree, args *Value) bool
+	Satisfied func(t *Tree, args *amjson.Value) bool
 	// Check validates the rule's args at load time.
-	Check func(args *Value) error
-	Apply func(t *TransformContext, args *Value) error
+	Check func(args *amjson.Value) error
+	Apply func(t *TransformContext, args *amjson.Value) error
 }
 
 var transforms = map[string]*Transform{}
@@ -57,23 +59,23 @@ func Transforms() []*Transform {
 type TransformContext struct{ c *opContext }
 
 // Data returns the document's data object.
-func (t *TransformContext) Data() *Value { return t.c.data }
+func (t *TransformContext) Data() *amjson.Value { return t.c.data }
 
 // Section returns the rule's section (its `within`), or data.
-func (t *TransformContext) Section() *Value { return t.c.scope }
+func (t *TransformContext) Section() *amjson.Value { return t.c.scope }
 
 // Entity returns the document's identity.
 func (t *TransformContext) Entity() *Entity { return t.c.doc.Entity }
 
 // Changed records a change the transform made at ptr (relative to data).
-func (t *TransformContext) Changed(ptr Pointer, old, new *Value) {
-	t.c.record(t.c.currentOp, append(Pointer{"data"}, ptr...), old, new)
+func (t *TransformContext) Changed(ptr amjson.Pointer, old, new *amjson.Value) {
+	t.c.record(t.c.currentOp, append(amjson.Pointer{"data"}, ptr...), old, new)
 }
 
 // TransformOp runs a registered transform.
 type TransformOp struct {
 	T    *Transform
-	Args *Value
+	Args *amjson.Value
 }
 
 func (o *TransformOp) Name() string { return "transform " + o.T.Name }
@@ -95,17 +97,17 @@ func init() {
 		Name: "jakarta-allowlist",
 		Doc: "For every `javax.servlet.*` and `javax.websocket.*` entry of the section's `whiteList`, " +
 			"appends the `jakarta.` twin when absent (AM 8 runs on Tomcat 10). The javax entries stay.",
-		Apply: func(t *TransformContext, _ *Value) error {
+		Apply: func(t *TransformContext, _ *amjson.Value) error {
 			wl := t.Section().Get("whiteList")
-			if wl == nil || wl.Kind != Array {
+			if wl == nil || wl.Kind != amjson.Array {
 				return nil
 			}
-			for _, it := range append([]*Value(nil), wl.Items...) {
+			for _, it := range append([]*amjson.Value(nil), wl.Items...) {
 				twin, ok := jakartaName(it.Text)
-				if it.Kind != String || !ok || containsString(wl, twin) {
+				if it.Kind != amjson.String || !ok || containsString(wl, twin) {
 					continue
 				}
-				v := NewString(twin)
+				v := amjson.NewString(twin)
 				t.c.doc.touch()
 				wl.Items = append(wl.Items, v)
 				t.Changed(append(t.c.scopePtr, "whiteList"), nil, v)
@@ -118,14 +120,14 @@ func init() {
 		Doc: "Rewrites `javax.servlet` to `jakarta.servlet` and `javax.websocket` to `jakarta.websocket` in the " +
 			"section's `script` attribute, a base64 script body (Amster) or a plain one. A `$base64:encode` or " +
 			"`$inline` reference to a script file is left alone and reported.",
-		Apply: func(t *TransformContext, _ *Value) error {
+		Apply: func(t *TransformContext, _ *amjson.Value) error {
 			s := t.Section().Get("script")
-			if s != nil && s.Kind == Object {
+			if s != nil && s.Kind == amjson.Object {
 				t.c.run.warn("rule %s: %s at %s: the script is a reference to a file (%s); javax references in it are not rewritten: edit the file",
-					t.c.rule.ID, t.c.doc.Path, append(Pointer{"data"}, append(t.c.scopePtr, "script")...), briefValue(s))
+					t.c.rule.ID, t.c.doc.Path, append(amjson.Pointer{"data"}, append(t.c.scopePtr, "script")...), briefValue(s))
 				return nil
 			}
-			if s == nil || s.Kind != String {
+			if s == nil || s.Kind != amjson.String {
 				return nil
 			}
 			body, err := base64.StdEncoding.DecodeString(s.Text)
@@ -140,7 +142,7 @@ func init() {
 			if encoded {
 				out = base64.StdEncoding.EncodeToString([]byte(out))
 			}
-			nv := NewString(out)
+			nv := amjson.NewString(out)
 			t.c.doc.touch()
 			t.Section().Set("script", nv)
 			t.Changed(append(t.c.scopePtr, "script"), s, nv)
@@ -160,9 +162,9 @@ func jakartaName(s string) (string, bool) {
 	return "", false
 }
 
-func containsString(arr *Value, s string) bool {
+func containsString(arr *amjson.Value, s string) bool {
 	for _, it := range arr.Items {
-		if it.Kind == String && it.Text == s {
+		if it.Kind == amjson.String && it.Text == s {
 			return true
 		}
 	}

@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/amupgrade/amupgrade/amjson"
+
 // The vendor's named Java transforms whose effect is not public. Rule files
 // name them where the vendor's rules call them, so that coverage is visible
 // and every run reports the change it could not make; each is listed in
@@ -34,7 +36,7 @@ func init() {
 	}
 	// A service that is already there needs no adding: only a missing one is
 	// reported.
-	transforms["add-new-service"].Satisfied = func(t *Tree, args *Value) bool {
+	transforms["add-new-service"].Satisfied = func(t *Tree, args *amjson.Value) bool {
 		svc := args.Get("service")
 		if svc == nil {
 			return false

@@ -8,9 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/amupgrade/amupgrade/amjson"
 	"github.com/amupgrade/amupgrade/engine"
 	"github.com/amupgrade/amupgrade/ruleset"
-	"github.com/google/go-cmp/cmp"
 )
 
 // fbcDoc writes an FBC document of the given identity around data.
@@ -84,20 +86,20 @@ func writeFiles(t testing.TB, files map[string]string) string {
 // compact prints JSON on one line, keeping key order, so that expectations
 // are short and order-sensitive.
 func compact(t *testing.T, b []byte) string {
-	v, err := engine.Parse(b)
+	v, err := amjson.Parse(b)
 	if err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, b)
 	}
-	return strings.Join(strings.Fields(string(engine.AppendJSON(nil, v, engine.PrintOptions{}))), " ")
+	return strings.Join(strings.Fields(string(amjson.AppendJSON(nil, v, amjson.PrintOptions{}))), " ")
 }
 
 func dataOf(t *testing.T, s string) string {
 	t.Helper()
-	v, err := engine.Parse([]byte(s))
+	v, err := amjson.Parse([]byte(s))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Join(strings.Fields(string(engine.AppendJSON(nil, v.Get("data"), engine.PrintOptions{}))), " ")
+	return strings.Join(strings.Fields(string(amjson.AppendJSON(nil, v.Get("data"), amjson.PrintOptions{}))), " ")
 }
 
 const oauthPath = "realm/root/oauth2provider/1.0/organizationconfig/default.json"

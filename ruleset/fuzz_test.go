@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/amupgrade/amupgrade/amjson"
 	"github.com/amupgrade/amupgrade/engine"
 	"github.com/amupgrade/amupgrade/rules"
 	"github.com/amupgrade/amupgrade/ruleset"
@@ -92,8 +93,8 @@ func FuzzOperations(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := engine.Parse(data)
-		if err != nil || v.Kind != engine.Object {
+		v, err := amjson.Parse(data)
+		if err != nil || v.Kind != amjson.Object {
 			return
 		}
 		dir := t.TempDir()
@@ -114,7 +115,7 @@ func FuzzOperations(f *testing.F) {
 		if err != nil {
 			t.Fatalf("render: %v", err)
 		}
-		got, err := engine.Parse(out.Files[0].Data)
+		got, err := amjson.Parse(out.Files[0].Data)
 		if err != nil {
 			t.Fatalf("output is not JSON: %v\n%s", err, out.Files[0].Data)
 		}
@@ -125,7 +126,7 @@ func FuzzOperations(f *testing.F) {
 		for _, m := range v.Members {
 			if !touched[m.Key] {
 				before = append(before, m.Key)
-				if !engine.Equal(m.Value, got.Get("data").Get(m.Key)) {
+				if !amjson.Equal(m.Value, got.Get("data").Get(m.Key)) {
 					t.Fatalf("untouched key %q changed", m.Key)
 				}
 			}

@@ -4,8 +4,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/amupgrade/amupgrade/engine"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/amupgrade/amupgrade/amjson"
+	"github.com/amupgrade/amupgrade/engine"
 )
 
 var opNames = []string{"add", "set", "replace", "delete", "add-to-set", "remove-from-set",
@@ -161,7 +163,7 @@ func (l *loader) opBody(name string, body, args *yaml.Node, when *engine.Expr) [
 			l.errorf(body, "unknown transform %q%s", tname, suggest(tname, names))
 			return nil
 		}
-		var a *engine.Value
+		var a *amjson.Value
 		if args != nil {
 			a = l.literal(args)
 		}
@@ -273,14 +275,14 @@ func jsonNumber(s string, frac bool) bool {
 
 // literal turns YAML into the JSON value it spells, keeping map order and
 // number text.
-func (l *loader) literal(n *yaml.Node) *engine.Value {
+func (l *loader) literal(n *yaml.Node) *amjson.Value {
 	n = deref(n)
 	switch n.Kind {
 	case yaml.SequenceNode:
 		if n.Tag != "!!seq" {
 			l.errorf(n, "unknown tag %s here", n.Tag)
 		}
-		arr := engine.NewArray()
+		arr := amjson.NewArray()
 		for _, c := range n.Content {
 			arr.Items = append(arr.Items, l.literal(c))
 		}
@@ -289,7 +291,7 @@ func (l *loader) literal(n *yaml.Node) *engine.Value {
 		if n.Tag != "!!map" {
 			l.errorf(n, "unknown tag %s here", n.Tag)
 		}
-		obj := engine.NewObject()
+		obj := amjson.NewObject()
 		seen := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := deref(n.Content[i])
@@ -297,33 +299,33 @@ func (l *loader) literal(n *yaml.Node) *engine.Value {
 				l.errorf(k, "key %q is given twice", k.Value)
 			}
 			seen[k.Value] = true
-			obj.Members = append(obj.Members, engine.Member{Key: k.Value, Value: l.literal(n.Content[i+1])})
+			obj.Members = append(obj.Members, amjson.Member{Key: k.Value, Value: l.literal(n.Content[i+1])})
 		}
 		return obj
 	}
 	switch n.Tag {
 	case "!!str":
-		return engine.NewString(n.Value)
+		return amjson.NewString(n.Value)
 	case "!!null":
-		return engine.NewNull()
+		return amjson.NewNull()
 	case "!!bool":
-		return engine.NewBool(n.Value == "true" || n.Value == "True" || n.Value == "TRUE")
+		return amjson.NewBool(n.Value == "true" || n.Value == "True" || n.Value == "TRUE")
 	case "!!int":
 		if !jsonNumber(n.Value, false) {
 			l.errorf(n, "number %s: write numbers in plain decimal (JSON) form, or quote it to make a string", n.Value)
 		}
-		return engine.NewNumber(n.Value)
+		return amjson.NewNumber(n.Value)
 	case "!!float":
 		if !jsonNumber(n.Value, true) {
 			l.errorf(n, "number %s: write numbers in plain decimal (JSON) form, or quote it to make a string", n.Value)
 		}
-		return engine.NewNumber(n.Value)
+		return amjson.NewNumber(n.Value)
 	case "!value", "!original", "!expr":
 		l.errorf(n, "%s computes an operation's value; it cannot stand inside a literal list or map", n.Tag)
-		return engine.NewNull()
+		return amjson.NewNull()
 	}
 	l.errorf(n, "unknown tag %s (values may be tagged !value, !original or !expr)", n.Tag)
-	return engine.NewNull()
+	return amjson.NewNull()
 }
 
 func (l *loader) create(n *yaml.Node) *engine.Create {
@@ -382,13 +384,13 @@ func (l *loader) create(n *yaml.Node) *engine.Create {
 	}
 	if v := fs["metadata"]; v != nil {
 		c.Metadata = l.literal(v)
-		if c.Metadata.Kind != engine.Object {
+		if c.Metadata.Kind != amjson.Object {
 			l.errorf(v, "metadata must be a mapping")
 		}
 	}
 	if v := fs["data"]; v != nil {
 		c.Data = l.literal(v)
-		if c.Data.Kind != engine.Object {
+		if c.Data.Kind != amjson.Object {
 			l.errorf(v, "data must be a mapping")
 		}
 	} else {

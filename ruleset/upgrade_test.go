@@ -10,9 +10,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/amupgrade/amupgrade/amjson"
 	"github.com/amupgrade/amupgrade/engine"
 	"github.com/amupgrade/amupgrade/ruleset"
-	"github.com/google/go-cmp/cmp"
 )
 
 // streamed is what an Upgrade handed to its sink.
@@ -176,11 +178,11 @@ func summarize(res *engine.Result) map[string][]string {
 	}
 }
 
-func jsonText(v *engine.Value) string {
+func jsonText(v *amjson.Value) string {
 	if v == nil {
 		return "(none)"
 	}
-	return string(engine.AppendJSON(nil, v, engine.PrintOptions{}))
+	return string(amjson.AppendJSON(nil, v, amjson.PrintOptions{}))
 }
 
 // The streamed pass over the real 936-file tree: reading each file, the

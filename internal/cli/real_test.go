@@ -9,8 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/amupgrade/amupgrade/engine"
 	"github.com/rogpeppe/go-internal/diff"
+
+	"github.com/amupgrade/amupgrade/amjson"
 )
 
 // realDir is where the shared real AM trees live, relative to this package.
@@ -90,9 +91,9 @@ func TestRealPairParity(t *testing.T) {
 			sameJSON++
 			continue
 		}
-		gv, err1 := engine.Parse(g)
-		ev, err2 := engine.Parse(exp[p])
-		if err1 == nil && err2 == nil && engine.Equal(gv, ev) {
+		gv, err1 := amjson.Parse(g)
+		ev, err2 := amjson.Parse(exp[p])
+		if err1 == nil && err2 == nil && amjson.Equal(gv, ev) {
 			sameJSON++
 			t.Logf("same JSON, other bytes: %s", p)
 			continue

@@ -10,9 +10,11 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	ucli "github.com/urfave/cli/v3"
+
+	"github.com/amupgrade/amupgrade/amjson"
 	"github.com/amupgrade/amupgrade/engine"
 	"github.com/amupgrade/amupgrade/ruleset"
-	ucli "github.com/urfave/cli/v3"
 )
 
 // rulesCommand is `amupgrade rules list|explain|check`, for rule authors and
@@ -282,7 +284,7 @@ func describeMatch(m *engine.Matcher) string {
 }
 
 // where names an attribute path for a reader: section / name.
-func where(within engine.Pointer, p engine.Path) string {
+func where(within amjson.Pointer, p engine.Path) string {
 	segs := append([]string(nil), p.Ptr...)
 	if !p.Abs {
 		segs = append(append([]string(nil), within...), segs...)
@@ -302,10 +304,10 @@ func describeValue(v engine.ValueSource) string {
 	case v.Ref != nil:
 		return "the value of " + v.Ref.Text
 	}
-	return strings.Join(strings.Fields(string(engine.AppendJSON(nil, v.Literal, engine.PrintOptions{}))), " ")
+	return strings.Join(strings.Fields(string(amjson.AppendJSON(nil, v.Literal, amjson.PrintOptions{}))), " ")
 }
 
-func describeOp(op engine.Op, within engine.Pointer) []string {
+func describeOp(op engine.Op, within amjson.Pointer) []string {
 	op, when := engine.Unwrap(op)
 	out := describeInner(op, within)
 	if when != nil {
@@ -316,7 +318,7 @@ func describeOp(op engine.Op, within engine.Pointer) []string {
 	return out
 }
 
-func describeInner(op engine.Op, within engine.Pointer) []string {
+func describeInner(op engine.Op, within amjson.Pointer) []string {
 	var out []string
 	switch o := op.(type) {
 	case *engine.AssignOp:
@@ -333,7 +335,7 @@ func describeInner(op engine.Op, within engine.Pointer) []string {
 		for _, it := range o.Items {
 			var vs []string
 			for _, v := range it.Values {
-				vs = append(vs, strings.TrimSpace(string(engine.AppendJSON(nil, v, engine.PrintOptions{}))))
+				vs = append(vs, strings.TrimSpace(string(amjson.AppendJSON(nil, v, amjson.PrintOptions{}))))
 			}
 			verb := "add to the set"
 			if o.Remove {

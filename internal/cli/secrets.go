@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"github.com/amupgrade/amupgrade/engine"
+	"github.com/amupgrade/amupgrade/amjson"
 	"github.com/amupgrade/amupgrade/internal/report"
 )
 
@@ -13,6 +13,6 @@ type masker struct{ show bool }
 func (m masker) text(s string) string { return report.Masker{Show: m.show}.Text(s) }
 
 // value prints a value found at ptr, masked when the attribute is secret.
-func (m masker) value(ptr string, v *engine.Value) string {
+func (m masker) value(ptr string, v *amjson.Value) string {
 	return report.Masker{Show: m.show}.Value(ptr, v)
 }

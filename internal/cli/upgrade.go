@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/amupgrade/amupgrade/amjson"
+	"github.com/amupgrade/amupgrade/atomictree"
 	"github.com/amupgrade/amupgrade/engine"
 	"github.com/amupgrade/amupgrade/internal/report"
 )
@@ -38,7 +40,7 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 	defer prog.Stop()
 
 	if o.out != "" && !o.dryRun && !o.diff && !o.check {
-		done, err := engine.Recover(o.out)
+		done, err := atomictree.Recover(o.out)
 		if err != nil {
 			return 0, fmt.Errorf("cleaning up after an interrupted run: %w", err)
 		}
@@ -117,9 +119,9 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 
 	// Each file is written to the staging folder as soon as it is upgraded,
 	// and the new tree swapped in once every check has passed.
-	var w *engine.TreeWriter
+	var w *atomictree.Writer
 	if !o.diff && !o.check && !o.dryRun {
-		if w, err = engine.NewTreeWriter(ctx, o.out, engine.WriteOptions{Clean: o.clean || inPlace}); err != nil {
+		if w, err = atomictree.NewWriter(ctx, o.out, atomictree.Options{Clean: o.clean || inPlace}); err != nil {
 			return 0, err
 		}
 		defer w.Abort()
@@ -136,7 +138,7 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		if w == nil || f.Deleted {
 			return nil
 		}
-		err := w.Put(engine.File{Path: f.Path, Data: f.Out, Mode: f.Mode, Link: f.Link})
+		err := w.Put(atomictree.File{Path: f.Path, Data: f.Out, Mode: f.Mode, Link: f.Link})
 		if err != nil && !errors.Is(err, fs.ErrExist) {
 			// A full disk fails every file after: stop at the first.
 			once.Do(func() { writeErr = err; stop() })
@@ -285,7 +287,7 @@ func formatEvent(e engine.Event, mk masker) string {
 }
 
 // brief prints a value on one line, masked and shortened.
-func brief(mk masker, ptr string, v *engine.Value) string {
+func brief(mk masker, ptr string, v *amjson.Value) string {
 	if v == nil {
 		return "(none)"
 	}

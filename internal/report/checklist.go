@@ -15,9 +15,11 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/tidwall/gjson"
+
+	"github.com/amupgrade/amupgrade/amjson"
 	"github.com/amupgrade/amupgrade/engine"
 	"github.com/amupgrade/amupgrade/ruleset"
-	"github.com/tidwall/gjson"
 )
 
 // Applies says whether a checklist item is a step the reviewer must take.
@@ -95,7 +97,7 @@ func checklist(run Run, t *facts, from string) ([]Item, error) {
 }
 
 // ptr builds a JSON Pointer from segments.
-func ptr(segs ...string) string { return engine.Pointer(segs).String() }
+func ptr(segs ...string) string { return amjson.Pointer(segs).String() }
 
 // ---------------------------------------------------------------- (a)
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/amupgrade/amupgrade/amjson"
 	"github.com/amupgrade/amupgrade/engine"
 )
 
@@ -46,12 +47,12 @@ func (m Masker) Text(s string) string {
 
 // Value prints a value found at ptr (a JSON Pointer), masked when the
 // attribute is secret.
-func (m Masker) Value(ptr string, v *engine.Value) string {
+func (m Masker) Value(ptr string, v *amjson.Value) string {
 	if v == nil {
 		return ""
 	}
-	s := string(engine.AppendJSON(nil, v, engine.PrintOptions{}))
-	if !m.Show && v.Kind == engine.String && !engine.IsPlaceholder(v) && v.Text != "" && SecretName(ptr) {
+	s := string(amjson.AppendJSON(nil, v, amjson.PrintOptions{}))
+	if !m.Show && v.Kind == amjson.String && !engine.IsPlaceholder(v) && v.Text != "" && SecretName(ptr) {
 		return Mask
 	}
 	return m.Text(strings.TrimSpace(s))

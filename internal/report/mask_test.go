@@ -3,8 +3,9 @@ package report
 import (
 	"testing"
 
-	"github.com/amupgrade/amupgrade/engine"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/amupgrade/amupgrade/amjson"
 )
 
 func TestMaskText(t *testing.T) {
@@ -33,13 +34,13 @@ func TestMaskText(t *testing.T) {
 func TestMaskValue(t *testing.T) {
 	tests := []struct {
 		ptr  string
-		v    *engine.Value
+		v    *amjson.Value
 		want string
 	}{
-		{"/data/clientSecret", engine.NewString("s3cret"), `"********"`},
-		{"/data/clientSecret", engine.NewString("&{x}"), `"&{x}"`},
-		{"/data/name", engine.NewString("s3cret"), `"s3cret"`},
-		{"/data/creds", &engine.Value{Kind: engine.Object, Members: []engine.Member{{Key: "userPassword", Value: engine.NewString("pw")}}}, "{\n  \"userPassword\" : \"********\"\n}"},
+		{"/data/clientSecret", amjson.NewString("s3cret"), `"********"`},
+		{"/data/clientSecret", amjson.NewString("&{x}"), `"&{x}"`},
+		{"/data/name", amjson.NewString("s3cret"), `"s3cret"`},
+		{"/data/creds", &amjson.Value{Kind: amjson.Object, Members: []amjson.Member{{Key: "userPassword", Value: amjson.NewString("pw")}}}, "{\n  \"userPassword\" : \"********\"\n}"},
 	}
 	for _, tt := range tests {
 		if got := (Masker{}).Value(tt.ptr, tt.v); got != tt.want {

@@ -29,6 +29,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/amupgrade/amupgrade/amjson"
 	"github.com/amupgrade/amupgrade/engine"
 )
 
@@ -176,7 +177,7 @@ func Build(run Run) (*Report, error) {
 		}
 	}
 	mk := run.Masker
-	raw := func(ptr string, v *engine.Value) json.RawMessage {
+	raw := func(ptr string, v *amjson.Value) json.RawMessage {
 		if v == nil {
 			return nil
 		}

@@ -1,4 +1,4 @@
-package engine
+package atomictree
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 	"syscall"
 )
 
-// TreeWriter builds a new tree file by file and swaps it in at Commit, with the guarantees of
+// Writer builds a new tree file by file and swaps it in at Commit, with the guarantees of
 // WriteTree: until Commit swaps, out is exactly as it was, and a SIGKILL at any moment leaves
 // either the old tree or the new one (Recover tidies what is left beside it).
 //
@@ -24,16 +24,16 @@ import (
 // memory; the writer keeps only the paths, to refuse a path put twice and to know at Commit
 // which old files the new tree replaces.
 //
-// Where out is a mount point, or its parent is not writable, NewTreeWriter chooses the
+// Where out is a mount point, or its parent is not writable, NewWriter chooses the
 // file-by-file fallback at once: Put writes into out/.amupgrade-partial, and Commit renames the
 // files into place. Fallbacks that only the swap itself reveals are chosen at Commit.
-type TreeWriter struct {
-	// ctx is NewTreeWriter's: Put has no context of its own, and stops once this one is done.
+type Writer struct {
+	// ctx is NewWriter's: Put has no context of its own, and stops once this one is done.
 	ctx     context.Context
 	out     string      // absolute, links followed
 	outInfo fs.FileInfo // nil when out does not exist yet
 	clean   bool
-	removed map[string]bool // WriteOptions.Remove and Commit's remove, with Clean false
+	removed map[string]bool // Options.Remove and Commit's remove, with Clean false
 
 	// root is where Put writes: staging, or out/partialDir once writing in place.
 	root    string
@@ -72,10 +72,10 @@ const newDirPerm fs.FileMode = 0o755
 
 var errWriterClosed = errors.New("the new tree was already committed or aborted; this is a bug in the upgrade, please report it")
 
-// NewTreeWriter prepares to write a new tree at out: it makes the staging folder beside out, or,
+// NewWriter prepares to write a new tree at out: it makes the staging folder beside out, or,
 // when out cannot be swapped (a mount point, a parent that is not writable), the partial folder
 // inside it. Nothing else of out changes before Commit. The caller must call Commit or Abort.
-func NewTreeWriter(ctx context.Context, out string, opts WriteOptions) (*TreeWriter, error) {
+func NewWriter(ctx context.Context, out string, opts Options) (*Writer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func NewTreeWriter(ctx context.Context, out string, opts WriteOptions) (*TreeWri
 	if err != nil {
 		return nil, err
 	}
-	w := &TreeWriter{ctx: ctx, out: out, clean: opts.Clean, removed: removed, index: newTreeIndex()}
+	w := &Writer{ctx: ctx, out: out, clean: opts.Clean, removed: removed, index: newTreeIndex()}
 	parent := filepath.Dir(out)
 
 	outInfo, err := os.Lstat(out)
@@ -141,7 +141,7 @@ func NewTreeWriter(ctx context.Context, out string, opts WriteOptions) (*TreeWri
 	return w, nil
 }
 
-func (w *TreeWriter) inPlaceFromStart(reason string) (*TreeWriter, error) {
+func (w *Writer) inPlaceFromStart(reason string) (*Writer, error) {
 	if err := w.enterInPlace(reason); err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (w *TreeWriter) inPlaceFromStart(reason string) (*TreeWriter, error) {
 //
 // A path already put gives an error for which errors.Is(err, fs.ErrExist) holds. Any error
 // concerns f alone, but makes Commit refuse: the new tree would lack a file.
-func (w *TreeWriter) Put(f File) error {
+func (w *Writer) Put(f File) error {
 	w.state.RLock()
 	defer w.state.RUnlock()
 	if w.closed {
@@ -195,7 +195,7 @@ func (w *TreeWriter) Put(f File) error {
 }
 
 // fail records the first error of a Put for Commit, and returns err.
-func (w *TreeWriter) fail(err error) error {
+func (w *Writer) fail(err error) error {
 	w.failMu.Lock()
 	if w.failed == nil {
 		w.failed = err
@@ -205,13 +205,13 @@ func (w *TreeWriter) fail(err error) error {
 }
 
 // Commit finishes the tree and swaps it in. With Clean false, the entries of the old out that
-// the new tree lacks are kept, but for remove and WriteOptions.Remove (paths that must not
+// the new tree lacks are kept, but for remove and Options.Remove (paths that must not
 // survive, known only once every file is put). A Put still running finishes first; a later
 // one fails.
 //
 // An error or a cancelled ctx before the swap leaves out as it was and removes the staging
 // folder. Report.NonAtomic says when the tree was written file by file instead.
-func (w *TreeWriter) Commit(ctx context.Context, remove []string) (Report, error) {
+func (w *Writer) Commit(ctx context.Context, remove []string) (Report, error) {
 	w.state.Lock()
 	defer w.state.Unlock()
 	if w.closed {
@@ -245,7 +245,7 @@ func (w *TreeWriter) Commit(ctx context.Context, remove []string) (Report, error
 
 // Abort removes the staging folder, or the partial folder, and leaves out as it was. It does
 // nothing after Commit or a first Abort, so it fits a defer.
-func (w *TreeWriter) Abort() {
+func (w *Writer) Abort() {
 	if w == nil {
 		return
 	}
@@ -260,7 +260,7 @@ func (w *TreeWriter) Abort() {
 
 // discard removes what the writer made (staging, partial folder), gives relaxed folders their
 // modes back, and returns err: out is as it was.
-func (w *TreeWriter) discard(err error) (Report, error) {
+func (w *Writer) discard(err error) (Report, error) {
 	if w.staging != "" {
 		_ = removeTree(w.staging)
 		w.staging = ""
@@ -274,9 +274,9 @@ func (w *TreeWriter) discard(err error) (Report, error) {
 	return Report{}, err
 }
 
-// removeMadeParents removes the folders NewTreeWriter made to hold out, deepest first, as long
+// removeMadeParents removes the folders NewWriter made to hold out, deepest first, as long
 // as they are empty.
-func (w *TreeWriter) removeMadeParents() {
+func (w *Writer) removeMadeParents() {
 	for _, d := range w.madeParents {
 		if os.Remove(d) != nil {
 			break
@@ -288,7 +288,7 @@ func (w *TreeWriter) removeMadeParents() {
 // ensureDir makes the folder rel of staging and those above it, once however many Puts need
 // it at the same time. Put calls it for every file, so the usual case, a folder made already,
 // is one lookup in the index, which knows every folder of the new tree anyway.
-func (w *TreeWriter) ensureDir(rel string) error {
+func (w *Writer) ensureDir(rel string) error {
 	if rel == "." {
 		return nil
 	}
@@ -304,7 +304,7 @@ func (w *TreeWriter) ensureDir(rel string) error {
 }
 
 // swap completes the staging folder and swaps it in.
-func (w *TreeWriter) swap(ctx context.Context) (Report, error) {
+func (w *Writer) swap(ctx context.Context) (Report, error) {
 	out, parent := w.out, filepath.Dir(w.out)
 	if err := w.finishStaging(ctx); err != nil {
 		return w.discard(err)
@@ -372,7 +372,7 @@ func (w *TreeWriter) swap(ctx context.Context) (Report, error) {
 
 // finishStaging adds to staging what the new tree keeps of the old one (Clean false) and gives
 // the folders their final modes. out is only read.
-func (w *TreeWriter) finishStaging(ctx context.Context) error {
+func (w *Writer) finishStaging(ctx context.Context) error {
 	out := w.out
 	// modes holds the mode of every folder of the old tree, which its namesake in the new
 	// tree keeps.
@@ -547,7 +547,7 @@ const (
 	folderMade   = -3
 )
 
-// treeIndex is what a TreeWriter keeps of the new tree: its paths, never their contents. It
+// treeIndex is what a Writer keeps of the new tree: its paths, never their contents. It
 // refuses a path given twice and a path that is both a file and a folder, whatever the order in
 // which the paths come.
 type treeIndex struct {
@@ -678,6 +678,6 @@ func fileAndFolderError(rel string) error {
 	return fmt.Errorf("%q is both a file and a folder in the new tree; this is a bug in the upgrade, please report it", rel)
 }
 
-func (w *TreeWriter) partialName(n int) string {
+func (w *Writer) partialName(n int) string {
 	return filepath.Join(w.root, strconv.Itoa(n))
 }

@@ -1,4 +1,4 @@
-package engine
+package amjson
 
 // PrintOptions selects between the two layouts found in AM trees.
 type PrintOptions struct {

@@ -1,4 +1,4 @@
-package engine_test
+package atomictree_test
 
 import (
 	"context"
@@ -8,12 +8,12 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/amupgrade/amupgrade/engine"
+	"github.com/amupgrade/amupgrade/atomictree"
 )
 
 // Workers put each file as soon as it is done, in any order, and may reuse its bytes at once;
 // the tree replaces the output folder at Commit, and not before.
-func ExampleTreeWriter() {
+func ExampleWriter() {
 	dir, err := os.MkdirTemp("", "amupgrade-example-")
 	if err != nil {
 		panic(err)
@@ -22,13 +22,13 @@ func ExampleTreeWriter() {
 	out := filepath.Join(dir, "upgraded")
 
 	ctx := context.Background()
-	w, err := engine.NewTreeWriter(ctx, out, engine.WriteOptions{Clean: true})
+	w, err := atomictree.NewWriter(ctx, out, atomictree.Options{Clean: true})
 	if err != nil {
 		panic(err)
 	}
 	defer w.Abort() // removes the staging folder unless Commit ran
 
-	files := []engine.File{
+	files := []atomictree.File{
 		{Path: "realm/root/service.json", Data: []byte(`{"_id":"service"}`)},
 		{Path: "global/secret.json", Data: []byte(`{"_id":"secret"}`), Mode: 0o600},
 		{Path: "global/link.json", Link: "secret.json"},

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package engine
+package rawfile
 
 import (
 	"io"
@@ -8,9 +8,9 @@ import (
 	"os"
 )
 
-// readFile reads a file and its permission bits with one open, one fstat
+// Read reads a file and its permission bits with one open, one fstat
 // and one read.
-func readFile(p string) ([]byte, fs.FileMode, error) {
+func Read(p string) ([]byte, fs.FileMode, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, 0, err

@@ -1,4 +1,4 @@
-package engine
+package atomictree
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/amupgrade/amupgrade/internal/rawfile"
 )
 
 // The file-by-file write is the fallback for an out that cannot be swapped. It keeps what can be
@@ -27,7 +29,7 @@ type dirMode struct {
 
 // enterInPlace makes the writer write file by file, for the given reason: Put writes into
 // out/partialDir from now on.
-func (w *TreeWriter) enterInPlace(reason string) error {
+func (w *Writer) enterInPlace(reason string) error {
 	w.inPlace = reason
 	out := w.out
 	// Read-only folders of out must still receive their new files, as they do in a staging
@@ -63,7 +65,7 @@ func (w *TreeWriter) enterInPlace(reason string) error {
 }
 
 // relax makes the folder name writable for the run, if it is not.
-func (w *TreeWriter) relax(name string, fi fs.FileInfo) error {
+func (w *Writer) relax(name string, fi fs.FileInfo) error {
 	perm := fi.Mode().Perm()
 	if perm&0o700 == 0o700 {
 		return nil
@@ -72,7 +74,7 @@ func (w *TreeWriter) relax(name string, fi fs.FileInfo) error {
 	return os.Chmod(name, perm|0o700)
 }
 
-func (w *TreeWriter) restoreModes() {
+func (w *Writer) restoreModes() {
 	for _, d := range slices.Backward(w.relaxed) {
 		_ = os.Chmod(d.name, d.perm)
 	}
@@ -86,7 +88,7 @@ func (w *TreeWriter) restoreModes() {
 // system that the device check at the start missed, such as a bind mount) by copy, one file at
 // a time, so that memory stays flat. Until the first file lands in out, any failure leaves out
 // as it was.
-func (w *TreeWriter) moveInPlace(ctx context.Context, reason string) (Report, error) {
+func (w *Writer) moveInPlace(ctx context.Context, reason string) (Report, error) {
 	staging := w.staging
 	// The staged folders have their final modes already, and moving a file out of a folder
 	// needs the folder writable.
@@ -133,7 +135,7 @@ func moveFile(src, dst string, mask fs.FileMode) error {
 		}
 		return os.Symlink(target, dst)
 	}
-	data, perm, err := readFile(src)
+	data, perm, err := rawfile.Read(src)
 	if err != nil {
 		return err
 	}
@@ -142,7 +144,7 @@ func moveFile(src, dst string, mask fs.FileMode) error {
 
 // finishInPlace renames the files of the partial folder into out, and removes from out what
 // the new tree drops.
-func (w *TreeWriter) finishInPlace(ctx context.Context) (Report, error) {
+func (w *Writer) finishInPlace(ctx context.Context) (Report, error) {
 	out, tmp := w.out, w.root
 	rep := Report{NonAtomic: w.inPlace}
 	if err := syncTree(tmp); err != nil {

@@ -1,4 +1,4 @@
-package engine
+package rawfile
 
 import (
 	"io/fs"
@@ -7,11 +7,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// readFile reads a file and its permission bits with one open, one fstat,
+// Read reads a file and its permission bits with one open, one fstat,
 // one read and one close. Trees have tens of thousands of small files, and
 // an os.File costs more per file (poller registration, finalizer) than
 // reading it does.
-func readFile(p string) ([]byte, fs.FileMode, error) {
+func Read(p string) ([]byte, fs.FileMode, error) {
 	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, 0, &os.PathError{Op: "open", Path: p, Err: err}

@@ -1,4 +1,4 @@
-package engine
+package atomictree
 
 import (
 	"context"
@@ -17,12 +17,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/amupgrade/amupgrade/internal/treetest"
 )
 
 // putAll puts files from the given number of goroutines, each taking the next file, as the
 // workers of a streamed upgrade do. Each goroutine reuses one buffer for the data and scribbles
 // over it once Put returns, so a writer that kept f.Data would write zeros.
-func putAll(w *TreeWriter, files []File, workers int) error {
+func putAll(w *Writer, files []File, workers int) error {
 	var (
 		next atomic.Int64
 		wg   sync.WaitGroup
@@ -84,7 +86,7 @@ type snapshot struct {
 
 func snap(t testing.TB, root string) snapshot {
 	t.Helper()
-	s := snapshot{Tree: readTree(t, root)}
+	s := snapshot{Tree: treetest.Read(t, root)}
 	if s.Tree != nil {
 		s.Modes = readModes(t, root)
 	}
@@ -132,7 +134,7 @@ func (s writerSetup) prepare(t *testing.T, old map[string]string) string {
 		mountTmpfs(t, out)
 	}
 	if old != nil {
-		makeTree(t, out, old)
+		treetest.Make(t, out, old)
 	}
 	return out
 }
@@ -163,7 +165,7 @@ func modeTree() []File {
 }
 
 // The tree does not depend on the order of the Puts, nor on how many goroutines make them.
-func TestTreeWriterConcurrentPutMatchesSequential(t *testing.T) {
+func TestWriterConcurrentPutMatchesSequential(t *testing.T) {
 	old := map[string]string{
 		"top.json":             "old top",
 		"realm1/svc01/old.txt": "kept when not clean",
@@ -177,7 +179,7 @@ func TestTreeWriterConcurrentPutMatchesSequential(t *testing.T) {
 	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 
 	for _, s := range writerSetups() {
-		for _, opts := range []WriteOptions{{Clean: true}, {Remove: []string{"gone"}}} {
+		for _, opts := range []Options{{Clean: true}, {Remove: []string{"gone"}}} {
 			t.Run(fmt.Sprintf("%s/clean=%v", s.name, opts.Clean), func(t *testing.T) {
 				write := func(files []File, workers int) snapshot {
 					out := s.prepare(t, old)
@@ -186,7 +188,7 @@ func TestTreeWriterConcurrentPutMatchesSequential(t *testing.T) {
 							t.Fatal(err)
 						}
 					}
-					w, err := NewTreeWriter(t.Context(), out, opts)
+					w, err := NewWriter(t.Context(), out, opts)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -217,7 +219,7 @@ func TestTreeWriterConcurrentPutMatchesSequential(t *testing.T) {
 				for _, f := range files {
 					want := string(f.Data)
 					if f.Link != "" {
-						want = linkPrefix + f.Link
+						want = treetest.LinkPrefix + f.Link
 					}
 					if got := sequential.Tree[f.Path]; got != want {
 						t.Errorf("%s = %q, want %q", f.Path, got, want)
@@ -240,7 +242,7 @@ func TestTreeWriterConcurrentPutMatchesSequential(t *testing.T) {
 }
 
 // A bad file fails its own Put, naming the path, and then Commit, leaving out as it was.
-func TestTreeWriterPutErrors(t *testing.T) {
+func TestWriterPutErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		files   []File // all but the last are put without error
@@ -264,9 +266,9 @@ func TestTreeWriterPutErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			out := filepath.Join(dir, "out")
-			makeTree(t, out, old)
+			treetest.Make(t, out, old)
 			before := snap(t, out)
-			w, err := NewTreeWriter(t.Context(), out, WriteOptions{})
+			w, err := NewWriter(t.Context(), out, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -308,7 +310,7 @@ func TestTreeWriterPutErrors(t *testing.T) {
 
 // Abort, at any point before Commit, leaves out exactly as it was and nothing beside it; after
 // Commit it does nothing.
-func TestTreeWriterAbort(t *testing.T) {
+func TestWriterAbort(t *testing.T) {
 	old := map[string]string{"old.json": "o", "a/shared.json": "old shared", "ro/x.json": "x"}
 	files := modeTree()
 	for _, s := range append(writerSetups(), writerSetup{name: "new output"}) {
@@ -324,7 +326,7 @@ func TestTreeWriterAbort(t *testing.T) {
 				t.Cleanup(func() { _ = os.Chmod(filepath.Join(out, "ro"), 0o755) })
 			}
 			before := snap(t, out)
-			w, err := NewTreeWriter(t.Context(), out, WriteOptions{})
+			w, err := NewWriter(t.Context(), out, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -352,10 +354,10 @@ func TestTreeWriterAbort(t *testing.T) {
 	}
 	t.Run("after commit", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "out")
-		makeTree(t, out, old)
+		treetest.Make(t, out, old)
 		w := commitOne(t, out, "new.json", "n")
 		w.Abort()
-		if diff := cmp.Diff(withDirs(map[string]string{"new.json": "n"}), readTree(t, out)); diff != "" {
+		if diff := cmp.Diff(withDirs(map[string]string{"new.json": "n"}), treetest.Read(t, out)); diff != "" {
 			t.Errorf("tree (-want +got):\n%s", diff)
 		}
 		if _, err := w.Commit(t.Context(), nil); !errors.Is(err, errWriterClosed) {
@@ -363,13 +365,13 @@ func TestTreeWriterAbort(t *testing.T) {
 		}
 	})
 	t.Run("nil", func(t *testing.T) {
-		var w *TreeWriter
-		w.Abort() // what a defer runs when NewTreeWriter failed
+		var w *Writer
+		w.Abort() // what a defer runs when NewWriter failed
 	})
 }
 
 // A context cancelled before Commit swaps, the writer's or Commit's, leaves out as it was.
-func TestTreeWriterCancelled(t *testing.T) {
+func TestWriterCancelled(t *testing.T) {
 	old := map[string]string{"old.json": "o", "a/shared.json": "old shared"}
 	files := modeTree()
 	for _, s := range writerSetups() {
@@ -377,7 +379,7 @@ func TestTreeWriterCancelled(t *testing.T) {
 			out := s.prepare(t, old)
 			before := snap(t, out)
 			ctx, cancel := context.WithCancel(t.Context())
-			w, err := NewTreeWriter(ctx, out, WriteOptions{Clean: true})
+			w, err := NewWriter(ctx, out, Options{Clean: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -402,7 +404,7 @@ func TestTreeWriterCancelled(t *testing.T) {
 		t.Run(s.name+"/commit", func(t *testing.T) {
 			out := s.prepare(t, old)
 			before := snap(t, out)
-			w, err := NewTreeWriter(t.Context(), out, WriteOptions{Clean: true})
+			w, err := NewWriter(t.Context(), out, Options{Clean: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -423,11 +425,11 @@ func TestTreeWriterCancelled(t *testing.T) {
 			}
 		})
 	}
-	t.Run("before NewTreeWriter", func(t *testing.T) {
+	t.Run("before NewWriter", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		dir := t.TempDir()
-		if _, err := NewTreeWriter(ctx, filepath.Join(dir, "out"), WriteOptions{}); !errors.Is(err, context.Canceled) {
+		if _, err := NewWriter(ctx, filepath.Join(dir, "out"), Options{}); !errors.Is(err, context.Canceled) {
 			t.Errorf("err = %v, want context.Canceled", err)
 		}
 		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
@@ -437,8 +439,8 @@ func TestTreeWriterCancelled(t *testing.T) {
 }
 
 // With Clean false, Commit's remove (known only at the end of a streamed upgrade) and
-// WriteOptions.Remove both drop paths of the old output; the rest of it stays.
-func TestTreeWriterCommitRemove(t *testing.T) {
+// Options.Remove both drop paths of the old output; the rest of it stays.
+func TestWriterCommitRemove(t *testing.T) {
 	old := map[string]string{
 		"keep.json":      "old keep",
 		"a/old.json":     "old a",
@@ -451,12 +453,12 @@ func TestTreeWriterCommitRemove(t *testing.T) {
 	files := []File{{Path: "a/new.json", Data: []byte("new a")}, {Path: "b/new.json", Data: []byte("new b")}}
 	tests := []struct {
 		name   string
-		opts   WriteOptions
+		opts   Options
 		remove []string
 		want   map[string]string
 	}{{
 		name:   "remove at commit",
-		opts:   WriteOptions{Remove: []string{"opt.json"}},
+		opts:   Options{Remove: []string{"opt.json"}},
 		remove: []string{"gone", "b/deleted.json", "no/such.json"},
 		want: withDirs(map[string]string{
 			"keep.json":   "old keep",
@@ -480,7 +482,7 @@ func TestTreeWriterCommitRemove(t *testing.T) {
 		}),
 	}, {
 		name:   "clean removes everything else anyway",
-		opts:   WriteOptions{Clean: true},
+		opts:   Options{Clean: true},
 		remove: []string{"gone"},
 		want:   withDirs(map[string]string{"a/new.json": "new a", "b/new.json": "new b"}),
 	}}
@@ -488,7 +490,7 @@ func TestTreeWriterCommitRemove(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(s.name+"/"+tt.name, func(t *testing.T) {
 				out := s.prepare(t, old)
-				w, err := NewTreeWriter(t.Context(), out, tt.opts)
+				w, err := NewWriter(t.Context(), out, tt.opts)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -503,7 +505,7 @@ func TestTreeWriterCommitRemove(t *testing.T) {
 				if (rep.NonAtomic != "") != (s.mount || s.name == "file-by-file") {
 					t.Errorf("NonAtomic = %q", rep.NonAtomic)
 				}
-				if diff := cmp.Diff(tt.want, readTree(t, out)); diff != "" {
+				if diff := cmp.Diff(tt.want, treetest.Read(t, out)); diff != "" {
 					t.Errorf("tree (-want +got):\n%s", diff)
 				}
 				if l := leftovers(t, out); l != nil {
@@ -514,8 +516,8 @@ func TestTreeWriterCommitRemove(t *testing.T) {
 	}
 	t.Run("bad remove", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "out")
-		makeTree(t, out, old)
-		w, err := NewTreeWriter(t.Context(), out, WriteOptions{})
+		treetest.Make(t, out, old)
+		w, err := NewWriter(t.Context(), out, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -526,7 +528,7 @@ func TestTreeWriterCommitRemove(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), `"../outside"`) || !strings.Contains(err.Error(), "was not changed") {
 			t.Errorf("err = %v, want one naming the path and saying out was not changed", err)
 		}
-		if diff := cmp.Diff(withDirs(old), readTree(t, out)); diff != "" {
+		if diff := cmp.Diff(withDirs(old), treetest.Read(t, out)); diff != "" {
 			t.Errorf("out changed (-want +got):\n%s", diff)
 		}
 		if l := leftovers(t, out); l != nil {
@@ -537,10 +539,10 @@ func TestTreeWriterCommitRemove(t *testing.T) {
 
 // On a mount point the writer goes file by file from the start: every Put lands in out's
 // partial folder, never beside out, and Commit renames the files into place.
-func TestTreeWriterMountPoint(t *testing.T) {
+func TestWriterMountPoint(t *testing.T) {
 	s := writerSetup{name: "mount-point", mount: true}
 	out := s.prepare(t, map[string]string{"old.json": "o", "a/x.json": "old x"})
-	w, err := NewTreeWriter(t.Context(), out, WriteOptions{Clean: true})
+	w, err := NewWriter(t.Context(), out, Options{Clean: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -571,12 +573,12 @@ func TestTreeWriterMountPoint(t *testing.T) {
 	want := map[string]string{}
 	for _, f := range files {
 		if f.Link != "" {
-			want[f.Path] = linkPrefix + f.Link
+			want[f.Path] = treetest.LinkPrefix + f.Link
 		} else {
 			want[f.Path] = string(f.Data)
 		}
 	}
-	if diff := cmp.Diff(withDirs(want), readTree(t, out)); diff != "" {
+	if diff := cmp.Diff(withDirs(want), treetest.Read(t, out)); diff != "" {
 		t.Errorf("tree (-want +got):\n%s", diff)
 	}
 	if l := leftovers(t, out); l != nil {
@@ -586,18 +588,18 @@ func TestTreeWriterMountPoint(t *testing.T) {
 
 // Where the folder holding out is not writable, there is no room for a staging folder: the
 // writer goes file by file. Root writes anywhere, so only others can see this.
-func TestTreeWriterReadOnlyParent(t *testing.T) {
+func TestWriterReadOnlyParent(t *testing.T) {
 	if os.Geteuid() == 0 || runtime.GOOS == "windows" {
 		t.Skip("needs a user whom permissions stop")
 	}
 	parent := t.TempDir()
 	out := filepath.Join(parent, "out")
-	makeTree(t, out, map[string]string{"old.json": "o"})
+	treetest.Make(t, out, map[string]string{"old.json": "o"})
 	if err := os.Chmod(parent, 0o555); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.Chmod(parent, 0o755) })
-	w, err := NewTreeWriter(t.Context(), out, WriteOptions{Clean: true})
+	w, err := NewWriter(t.Context(), out, Options{Clean: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -612,7 +614,7 @@ func TestTreeWriterReadOnlyParent(t *testing.T) {
 	if !strings.Contains(rep.NonAtomic, "cannot create a staging folder") {
 		t.Errorf("NonAtomic = %q", rep.NonAtomic)
 	}
-	if diff := cmp.Diff(withDirs(map[string]string{"a/new.json": "n"}), readTree(t, out)); diff != "" {
+	if diff := cmp.Diff(withDirs(map[string]string{"a/new.json": "n"}), treetest.Read(t, out)); diff != "" {
 		t.Errorf("tree (-want +got):\n%s", diff)
 	}
 }
@@ -641,27 +643,27 @@ func TestMoveFileAcrossFileSystems(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := snapshot{Tree: map[string]string{"f": "data", "l": linkPrefix + "f"}, Modes: map[string]fs.FileMode{".": b.Mode().Perm(), "f": 0o640}}
+	want := snapshot{Tree: map[string]string{"f": "data", "l": treetest.LinkPrefix + "f"}, Modes: map[string]fs.FileMode{".": b.Mode().Perm(), "f": 0o640}}
 	if diff := cmp.Diff(want, snap(t, dst)); diff != "" {
 		t.Errorf("moved (-want +got):\n%s", diff)
 	}
 }
 
 // Put after Commit is refused rather than written into a tree already swapped in.
-func TestTreeWriterPutAfterCommit(t *testing.T) {
+func TestWriterPutAfterCommit(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	w := commitOne(t, out, "a.json", "a")
 	if err := w.Put(File{Path: "b.json", Data: []byte("b")}); !errors.Is(err, errWriterClosed) {
 		t.Errorf("Put after Commit = %v, want errWriterClosed", err)
 	}
-	if diff := cmp.Diff(withDirs(map[string]string{"a.json": "a"}), readTree(t, out)); diff != "" {
+	if diff := cmp.Diff(withDirs(map[string]string{"a.json": "a"}), treetest.Read(t, out)); diff != "" {
 		t.Errorf("tree (-want +got):\n%s", diff)
 	}
 }
 
 // When the swap finds that out cannot be renamed, the staged files move into out's partial
 // folder; a failure or an interrupt while they move still leaves out as it was, modes included.
-func TestTreeWriterFallbackAtSwapFails(t *testing.T) {
+func TestWriterFallbackAtSwapFails(t *testing.T) {
 	files := modeTree()
 	const victim = "realm0/svc04/e021.json" // i = 21 in modeTree
 	tests := []struct {
@@ -696,13 +698,13 @@ func TestTreeWriterFallbackAtSwapFails(t *testing.T) {
 				return &os.LinkError{Op: "exchange", Old: staging, New: out, Err: syscall.EBUSY}
 			}, nil)
 			out := filepath.Join(t.TempDir(), "out")
-			makeTree(t, out, map[string]string{"old.json": "o", victim: "old"})
+			treetest.Make(t, out, map[string]string{"old.json": "o", victim: "old"})
 			if err := os.Chmod(out, 0o555); err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = os.Chmod(out, 0o755) })
 			before := snap(t, out)
-			w, err := NewTreeWriter(t.Context(), out, WriteOptions{Clean: true})
+			w, err := NewWriter(t.Context(), out, Options{Clean: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -726,10 +728,10 @@ func TestTreeWriterFallbackAtSwapFails(t *testing.T) {
 
 // The folders made to hold a new output go again when the tree is not swapped in, and stay
 // when it is.
-func TestTreeWriterMadeParents(t *testing.T) {
+func TestWriterMadeParents(t *testing.T) {
 	base := t.TempDir()
 	out := filepath.Join(base, "not", "yet", "out")
-	w, err := NewTreeWriter(t.Context(), out, WriteOptions{Clean: true})
+	w, err := NewWriter(t.Context(), out, Options{Clean: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -748,9 +750,9 @@ func TestTreeWriterMadeParents(t *testing.T) {
 }
 
 // commitOne writes a new tree of one file at out and returns its committed writer.
-func commitOne(t *testing.T, out, rel, data string) *TreeWriter {
+func commitOne(t *testing.T, out, rel, data string) *Writer {
 	t.Helper()
-	w, err := NewTreeWriter(t.Context(), out, WriteOptions{Clean: true})
+	w, err := NewWriter(t.Context(), out, Options{Clean: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package engine
+package atomictree
 
 import (
 	"context"
@@ -17,79 +17,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/amupgrade/amupgrade/internal/treetest"
 )
-
-// A tree spec maps slash paths to contents. "dir/" is a folder, "-> target" a symbolic link.
-// readTree returns the same form, so whole trees compare with one cmp.Diff.
-const linkPrefix = "-> "
-
-// makeTree creates spec under root.
-func makeTree(t testing.TB, root string, spec map[string]string) {
-	t.Helper()
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for rel, content := range spec {
-		p := filepath.Join(root, filepath.FromSlash(rel))
-		if strings.HasSuffix(rel, "/") {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if target, ok := strings.CutPrefix(content, linkPrefix); ok {
-			if err := os.Symlink(target, p); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// readTree returns what is under root, folders included, or nil if root does not exist.
-func readTree(t testing.TB, root string) map[string]string {
-	t.Helper()
-	got := map[string]string{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == root {
-			return nil
-		}
-		rel := filepath.ToSlash(p[len(root)+1:])
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			got[rel] = linkPrefix + target
-		case d.IsDir():
-			got[rel+"/"] = ""
-		default:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			got[rel] = string(b)
-		}
-		return nil
-	})
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return got
-}
 
 // withDirs returns spec plus an entry for every folder its paths imply.
 func withDirs(spec map[string]string) map[string]string {
@@ -154,14 +84,14 @@ func setHooks(t *testing.T, exchange func(staging, out string) error, writeFile 
 func TestWriteTreeNewFolder(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "not", "yet", "out")
 	spec := map[string]string{"a.json": "A", "x/y/z.json": "Z", "x/b.txt": ""}
-	rep, err := WriteTree(t.Context(), out, filesOf(spec), WriteOptions{Clean: true})
+	rep, err := WriteTree(t.Context(), out, filesOf(spec), Options{Clean: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(Report{Written: 3}, rep); diff != "" {
 		t.Errorf("report (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(withDirs(spec), readTree(t, out)); diff != "" {
+	if diff := cmp.Diff(withDirs(spec), treetest.Read(t, out)); diff != "" {
 		t.Errorf("tree (-want +got):\n%s", diff)
 	}
 	if l := leftovers(t, out); l != nil {
@@ -188,11 +118,11 @@ func TestWriteTreeOverExisting(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		opts WriteOptions
+		opts Options
 		want map[string]string
 	}{{
 		name: "clean",
-		opts: WriteOptions{Clean: true, Remove: []string{"keep.json"}},
+		opts: Options{Clean: true, Remove: []string{"keep.json"}},
 		want: withDirs(files),
 	}, {
 		name: "keep old files",
@@ -209,7 +139,7 @@ func TestWriteTreeOverExisting(t *testing.T) {
 		}),
 	}, {
 		name: "keep old files but removed ones",
-		opts: WriteOptions{Remove: []string{"b/deleted.json", "gone", "a/new.json", "no/such/file"}},
+		opts: Options{Remove: []string{"b/deleted.json", "gone", "a/new.json", "no/such/file"}},
 		want: withDirs(map[string]string{
 			"keep.json":       "old keep",
 			"a/old.json":      "old a",
@@ -222,7 +152,7 @@ func TestWriteTreeOverExisting(t *testing.T) {
 		}),
 	}, {
 		name: "remove a folder the new tree writes into",
-		opts: WriteOptions{Remove: []string{"a"}},
+		opts: Options{Remove: []string{"a"}},
 		want: withDirs(map[string]string{
 			"keep.json":       "old keep",
 			"a/shared.json":   "new shared",
@@ -239,7 +169,7 @@ func TestWriteTreeOverExisting(t *testing.T) {
 			t.Run(mode.name+"/"+tt.name, func(t *testing.T) {
 				setHooks(t, mode.exchange, nil)
 				out := filepath.Join(t.TempDir(), "out")
-				makeTree(t, out, old)
+				treetest.Make(t, out, old)
 				rep, err := WriteTree(t.Context(), out, filesOf(files), tt.opts)
 				if err != nil {
 					t.Fatal(err)
@@ -250,7 +180,7 @@ func TestWriteTreeOverExisting(t *testing.T) {
 				if (rep.NonAtomic != "") != (mode.name == "file-by-file") {
 					t.Errorf("NonAtomic = %q", rep.NonAtomic)
 				}
-				if diff := cmp.Diff(tt.want, readTree(t, out)); diff != "" {
+				if diff := cmp.Diff(tt.want, treetest.Read(t, out)); diff != "" {
 					t.Errorf("tree (-want +got):\n%s", diff)
 				}
 				if l := leftovers(t, out); l != nil {
@@ -291,13 +221,13 @@ func TestWriteTreeModes(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			setHooks(t, mode.exchange, nil)
 			out := filepath.Join(t.TempDir(), "out")
-			makeTree(t, out, map[string]string{"private/": "", "kept.json": "k", "locked/": ""})
+			treetest.Make(t, out, map[string]string{"private/": "", "kept.json": "k", "locked/": ""})
 			for rel, m := range map[string]fs.FileMode{".": 0o750, "private": 0o700, "kept.json": 0o640, "locked": 0o555} {
 				if err := os.Chmod(filepath.Join(out, rel), m); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if _, err := WriteTree(t.Context(), out, files, WriteOptions{}); err != nil {
+			if _, err := WriteTree(t.Context(), out, files, Options{}); err != nil {
 				t.Fatal(err)
 			}
 			got := map[string]fs.FileMode{}
@@ -326,17 +256,17 @@ func TestWriteTreeReadOnlyOldFolders(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			setHooks(t, mode.exchange, nil)
 			out := filepath.Join(t.TempDir(), "out")
-			makeTree(t, out, map[string]string{"ro/deep/a.json": "a"})
+			treetest.Make(t, out, map[string]string{"ro/deep/a.json": "a"})
 			for _, d := range []string{"ro/deep", "ro"} {
 				if err := os.Chmod(filepath.Join(out, d), 0o555); err != nil {
 					t.Fatal(err)
 				}
 			}
 			spec := map[string]string{"new.json": "n"}
-			if _, err := WriteTree(t.Context(), out, filesOf(spec), WriteOptions{Clean: true}); err != nil {
+			if _, err := WriteTree(t.Context(), out, filesOf(spec), Options{Clean: true}); err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(withDirs(spec), readTree(t, out)); diff != "" {
+			if diff := cmp.Diff(withDirs(spec), treetest.Read(t, out)); diff != "" {
 				t.Errorf("tree (-want +got):\n%s", diff)
 			}
 			if l := leftovers(t, out); l != nil {
@@ -349,14 +279,14 @@ func TestWriteTreeReadOnlyOldFolders(t *testing.T) {
 func TestWriteTreeSymlinks(t *testing.T) {
 	outside := map[string]string{"secret.json": "outside, must stay untouched"}
 	old := map[string]string{
-		"link.json": linkPrefix + "../outside/secret.json",
-		"linkdir":   linkPrefix + "../outside",
-		"dangling":  linkPrefix + "nowhere",
+		"link.json": treetest.LinkPrefix + "../outside/secret.json",
+		"linkdir":   treetest.LinkPrefix + "../outside",
+		"dangling":  treetest.LinkPrefix + "nowhere",
 	}
 	tests := []struct {
 		name  string
 		files map[string]string
-		opts  WriteOptions
+		opts  Options
 		want  map[string]string
 	}{{
 		name:  "carried as links",
@@ -373,17 +303,17 @@ func TestWriteTreeSymlinks(t *testing.T) {
 	}, {
 		name:  "remove through a link does nothing",
 		files: map[string]string{"new.json": "n"},
-		opts:  WriteOptions{Remove: []string{"linkdir/secret.json"}},
+		opts:  Options{Remove: []string{"linkdir/secret.json"}},
 		want:  withDirs(map[string]string{"new.json": "n", "link.json": old["link.json"], "linkdir": old["linkdir"], "dangling": old["dangling"]}),
 	}, {
 		name:  "remove a link removes the link only",
 		files: map[string]string{"new.json": "n"},
-		opts:  WriteOptions{Remove: []string{"linkdir", "link.json"}},
+		opts:  Options{Remove: []string{"linkdir", "link.json"}},
 		want:  withDirs(map[string]string{"new.json": "n", "dangling": old["dangling"]}),
 	}, {
 		name:  "clean removes links only",
 		files: map[string]string{"new.json": "n"},
-		opts:  WriteOptions{Clean: true},
+		opts:  Options{Clean: true},
 		want:  withDirs(map[string]string{"new.json": "n"}),
 	}}
 	for _, mode := range swapModes {
@@ -392,15 +322,15 @@ func TestWriteTreeSymlinks(t *testing.T) {
 				setHooks(t, mode.exchange, nil)
 				dir := t.TempDir()
 				out := filepath.Join(dir, "out")
-				makeTree(t, filepath.Join(dir, "outside"), outside)
-				makeTree(t, out, old)
+				treetest.Make(t, filepath.Join(dir, "outside"), outside)
+				treetest.Make(t, out, old)
 				if _, err := WriteTree(t.Context(), out, filesOf(tt.files), tt.opts); err != nil {
 					t.Fatal(err)
 				}
-				if diff := cmp.Diff(tt.want, readTree(t, out)); diff != "" {
+				if diff := cmp.Diff(tt.want, treetest.Read(t, out)); diff != "" {
 					t.Errorf("tree (-want +got):\n%s", diff)
 				}
-				if diff := cmp.Diff(outside, readTree(t, filepath.Join(dir, "outside"))); diff != "" {
+				if diff := cmp.Diff(outside, treetest.Read(t, filepath.Join(dir, "outside"))); diff != "" {
 					t.Errorf("folder outside out changed (-want +got):\n%s", diff)
 				}
 			})
@@ -412,16 +342,16 @@ func TestWriteTreeSymlinks(t *testing.T) {
 func TestWriteTreeOutIsLink(t *testing.T) {
 	dir := t.TempDir()
 	real := filepath.Join(dir, "real")
-	makeTree(t, real, map[string]string{"old.json": "o"})
+	treetest.Make(t, real, map[string]string{"old.json": "o"})
 	link := filepath.Join(dir, "link")
 	if err := os.Symlink("real", link); err != nil {
 		t.Fatal(err)
 	}
 	spec := map[string]string{"new.json": "n"}
-	if _, err := WriteTree(t.Context(), link, filesOf(spec), WriteOptions{Clean: true}); err != nil {
+	if _, err := WriteTree(t.Context(), link, filesOf(spec), Options{Clean: true}); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(withDirs(spec), readTree(t, real)); diff != "" {
+	if diff := cmp.Diff(withDirs(spec), treetest.Read(t, real)); diff != "" {
 		t.Errorf("tree (-want +got):\n%s", diff)
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
@@ -434,7 +364,7 @@ func TestWriteTreeOutIsFile(t *testing.T) {
 	if err := os.WriteFile(out, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := WriteTree(t.Context(), out, filesOf(map[string]string{"a": "a"}), WriteOptions{})
+	_, err := WriteTree(t.Context(), out, filesOf(map[string]string{"a": "a"}), Options{})
 	if err == nil || !strings.Contains(err.Error(), "not a folder") {
 		t.Fatalf("err = %v, want one saying out is not a folder", err)
 	}
@@ -467,15 +397,15 @@ func TestWriteTreeRejectsBadPaths(t *testing.T) {
 			setHooks(t, nil, func(string) error { writes.Add(1); return nil })
 			dir := t.TempDir()
 			out := filepath.Join(dir, "out")
-			makeTree(t, out, old)
+			treetest.Make(t, out, old)
 			// A valid file first: nothing at all may be written before the bad one is seen.
 			files := append([]File{{Path: "first.json", Data: []byte("f")}}, tt.files...)
-			if _, err := WriteTree(t.Context(), out, files, WriteOptions{Remove: tt.remove}); err == nil {
+			if _, err := WriteTree(t.Context(), out, files, Options{Remove: tt.remove}); err == nil {
 				t.Fatal("no error")
 			} else if !strings.Contains(err.Error(), "nothing was written") {
 				t.Errorf("err = %v, want it to say nothing was written", err)
 			}
-			if diff := cmp.Diff(withDirs(old), readTree(t, out)); diff != "" {
+			if diff := cmp.Diff(withDirs(old), treetest.Read(t, out)); diff != "" {
 				t.Errorf("out changed (-want +got):\n%s", diff)
 			}
 			if n := writes.Load(); n != 0 {
@@ -514,10 +444,10 @@ func TestWriteTreeFailureLeavesOutUntouched(t *testing.T) {
 				out := filepath.Join(t.TempDir(), "out")
 				var want map[string]string
 				if existing {
-					makeTree(t, out, old)
+					treetest.Make(t, out, old)
 					want = withDirs(old)
 				}
-				_, err := WriteTree(t.Context(), out, files, WriteOptions{Clean: true})
+				_, err := WriteTree(t.Context(), out, files, Options{Clean: true})
 				if !errors.Is(err, syscall.ENOSPC) {
 					t.Fatalf("err = %v, want ENOSPC", err)
 				}
@@ -526,7 +456,7 @@ func TestWriteTreeFailureLeavesOutUntouched(t *testing.T) {
 						t.Errorf("err = %q, want it to contain %q", err, s)
 					}
 				}
-				if diff := cmp.Diff(want, readTree(t, out)); diff != "" {
+				if diff := cmp.Diff(want, treetest.Read(t, out)); diff != "" {
 					t.Errorf("out changed (-want +got):\n%s", diff)
 				}
 				if l := leftovers(t, out); l != nil {
@@ -546,14 +476,14 @@ func TestWriteTreeFailureLeavesOutUntouched(t *testing.T) {
 				out := filepath.Join(t.TempDir(), "out")
 				var want map[string]string
 				if existing {
-					makeTree(t, out, old)
+					treetest.Make(t, out, old)
 					want = withDirs(old)
 				}
-				_, err := WriteTree(ctx, out, files, WriteOptions{Clean: true})
+				_, err := WriteTree(ctx, out, files, Options{Clean: true})
 				if !errors.Is(err, context.Canceled) {
 					t.Fatalf("err = %v, want context.Canceled", err)
 				}
-				if diff := cmp.Diff(want, readTree(t, out)); diff != "" {
+				if diff := cmp.Diff(want, treetest.Read(t, out)); diff != "" {
 					t.Errorf("out changed (-want +got):\n%s", diff)
 				}
 				if l := leftovers(t, out); l != nil {
@@ -566,7 +496,7 @@ func TestWriteTreeFailureLeavesOutUntouched(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		out := filepath.Join(t.TempDir(), "out")
-		if _, err := WriteTree(ctx, out, files, WriteOptions{}); !errors.Is(err, context.Canceled) {
+		if _, err := WriteTree(ctx, out, files, Options{}); !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
 		if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 0 {
@@ -579,7 +509,7 @@ func TestWriteTreeFailureLeavesOutUntouched(t *testing.T) {
 func TestWriteTreeRealWriteError(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	makeTree(t, out, map[string]string{"a.json": "a"})
+	treetest.Make(t, out, map[string]string{"a.json": "a"})
 	// Read-only folders do not stop root, who may run these tests, so put a folder where a
 	// file of the new tree goes.
 	setHooks(t, nil, func(rel string) error {
@@ -588,11 +518,11 @@ func TestWriteTreeRealWriteError(t *testing.T) {
 		}
 		return nil
 	})
-	_, err := WriteTree(t.Context(), out, filesOf(map[string]string{"x.json": "x"}), WriteOptions{})
+	_, err := WriteTree(t.Context(), out, filesOf(map[string]string{"x.json": "x"}), Options{})
 	if err == nil || !strings.Contains(err.Error(), "writing x.json") {
 		t.Fatalf("err = %v, want one naming x.json", err)
 	}
-	if diff := cmp.Diff(withDirs(map[string]string{"a.json": "a"}), readTree(t, out)); diff != "" {
+	if diff := cmp.Diff(withDirs(map[string]string{"a.json": "a"}), treetest.Read(t, out)); diff != "" {
 		t.Errorf("out changed (-want +got):\n%s", diff)
 	}
 	if l := leftovers(t, out); l != nil {
@@ -624,8 +554,8 @@ func TestWriteTreeNonAtomicReason(t *testing.T) {
 				return &os.LinkError{Op: "exchange", Old: staging, New: out, Err: tt.errno}
 			}, nil)
 			out := filepath.Join(t.TempDir(), "out")
-			makeTree(t, out, map[string]string{"old.json": "o"})
-			rep, err := WriteTree(t.Context(), out, filesOf(map[string]string{"new.json": "n"}), WriteOptions{Clean: true})
+			treetest.Make(t, out, map[string]string{"old.json": "o"})
+			rep, err := WriteTree(t.Context(), out, filesOf(map[string]string{"new.json": "n"}), Options{Clean: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -634,7 +564,7 @@ func TestWriteTreeNonAtomicReason(t *testing.T) {
 					t.Errorf("NonAtomic = %q, want it to contain %q", rep.NonAtomic, s)
 				}
 			}
-			if diff := cmp.Diff(withDirs(map[string]string{"new.json": "n"}), readTree(t, out)); diff != "" {
+			if diff := cmp.Diff(withDirs(map[string]string{"new.json": "n"}), treetest.Read(t, out)); diff != "" {
 				t.Errorf("tree (-want +got):\n%s", diff)
 			}
 		})
@@ -644,11 +574,11 @@ func TestWriteTreeNonAtomicReason(t *testing.T) {
 			return &os.LinkError{Op: "exchange", Old: staging, New: out, Err: syscall.EIO}
 		}, nil)
 		out := filepath.Join(t.TempDir(), "out")
-		makeTree(t, out, map[string]string{"old.json": "o"})
-		if _, err := WriteTree(t.Context(), out, filesOf(map[string]string{"new.json": "n"}), WriteOptions{Clean: true}); !errors.Is(err, syscall.EIO) {
+		treetest.Make(t, out, map[string]string{"old.json": "o"})
+		if _, err := WriteTree(t.Context(), out, filesOf(map[string]string{"new.json": "n"}), Options{Clean: true}); !errors.Is(err, syscall.EIO) {
 			t.Fatalf("err = %v, want EIO", err)
 		}
-		if diff := cmp.Diff(withDirs(map[string]string{"old.json": "o"}), readTree(t, out)); diff != "" {
+		if diff := cmp.Diff(withDirs(map[string]string{"old.json": "o"}), treetest.Read(t, out)); diff != "" {
 			t.Errorf("out changed (-want +got):\n%s", diff)
 		}
 		if l := leftovers(t, out); l != nil {
@@ -728,13 +658,13 @@ func TestRecover(t *testing.T) {
 			dir := t.TempDir()
 			out := filepath.Join(dir, "out")
 			if tt.out != nil {
-				makeTree(t, out, tt.out)
+				treetest.Make(t, out, tt.out)
 			}
 			if tt.inside {
-				makeTree(t, filepath.Join(out, partialDir), map[string]string{"0": "half"})
+				treetest.Make(t, filepath.Join(out, partialDir), map[string]string{"0": "half"})
 			}
 			for name, tree := range tt.beside {
-				makeTree(t, filepath.Join(dir, name), tree)
+				treetest.Make(t, filepath.Join(dir, name), tree)
 			}
 			did, err := Recover(out)
 			if err != nil {
@@ -752,7 +682,7 @@ func TestRecover(t *testing.T) {
 			if tt.want != nil {
 				want = withDirs(tt.want)
 			}
-			if diff := cmp.Diff(want, readTree(t, out)); diff != "" {
+			if diff := cmp.Diff(want, treetest.Read(t, out)); diff != "" {
 				t.Errorf("out (-want +got):\n%s", diff)
 			}
 			var beside []string
@@ -775,8 +705,8 @@ func TestRecover(t *testing.T) {
 func TestRecoverAmbiguous(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	makeTree(t, filepath.Join(dir, ".out.amupgrade-old-1"), map[string]string{"a": "1"})
-	makeTree(t, filepath.Join(dir, ".out.amupgrade-old-2"), map[string]string{"a": "2"})
+	treetest.Make(t, filepath.Join(dir, ".out.amupgrade-old-1"), map[string]string{"a": "1"})
+	treetest.Make(t, filepath.Join(dir, ".out.amupgrade-old-2"), map[string]string{"a": "2"})
 	if _, err := Recover(out); err == nil || !strings.Contains(err.Error(), "by hand") {
 		t.Fatalf("err = %v, want one asking to choose by hand", err)
 	}
@@ -800,7 +730,7 @@ func TestRecoverNothingThere(t *testing.T) {
 func TestWriteTreeRenameAsideThenRecover(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	oldTree := withDirs(map[string]string{"old.json": "old"})
-	makeTree(t, out, oldTree)
+	treetest.Make(t, out, oldTree)
 	setHooks(t, swapModes[1].exchange, nil)
 	testHookSwapStep = func(step string) {
 		if step == "between-renames" {
@@ -811,19 +741,19 @@ func TestWriteTreeRenameAsideThenRecover(t *testing.T) {
 	go func() {
 		finished := false
 		defer func() { done <- finished }()
-		_, _ = WriteTree(t.Context(), out, filesOf(map[string]string{"new.json": "new"}), WriteOptions{Clean: true})
+		_, _ = WriteTree(t.Context(), out, filesOf(map[string]string{"new.json": "new"}), Options{Clean: true})
 		finished = true
 	}()
 	if <-done {
 		t.Fatal("WriteTree was not stopped between its renames")
 	}
-	if got := readTree(t, out); got != nil {
+	if got := treetest.Read(t, out); got != nil {
 		t.Fatalf("out = %v, want it parked aside", got)
 	}
 	if _, err := Recover(out); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(oldTree, readTree(t, out)); diff != "" {
+	if diff := cmp.Diff(oldTree, treetest.Read(t, out)); diff != "" {
 		t.Errorf("out (-want +got):\n%s", diff)
 	}
 	if l := leftovers(t, out); l != nil {
@@ -843,19 +773,19 @@ func BenchmarkWriteTree(b *testing.B) {
 		dir := b.TempDir()
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
-			if _, err := WriteTree(b.Context(), filepath.Join(dir, strconv.Itoa(i)), files, WriteOptions{Clean: true}); err != nil {
+			if _, err := WriteTree(b.Context(), filepath.Join(dir, strconv.Itoa(i)), files, Options{Clean: true}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("replace", func(b *testing.B) {
 		out := filepath.Join(b.TempDir(), "out")
-		if _, err := WriteTree(b.Context(), out, files, WriteOptions{Clean: true}); err != nil {
+		if _, err := WriteTree(b.Context(), out, files, Options{Clean: true}); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := WriteTree(b.Context(), out, files, WriteOptions{Clean: true}); err != nil {
+			if _, err := WriteTree(b.Context(), out, files, Options{Clean: true}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -866,7 +796,7 @@ func BenchmarkWriteTree(b *testing.B) {
 func filesWithLinks(spec map[string]string) []File {
 	var files []File
 	for rel, content := range spec {
-		if target, ok := strings.CutPrefix(content, linkPrefix); ok {
+		if target, ok := strings.CutPrefix(content, treetest.LinkPrefix); ok {
 			files = append(files, File{Path: rel, Link: target})
 			continue
 		}
@@ -883,39 +813,39 @@ func TestWriteTreeLinks(t *testing.T) {
 		"a.json":        "old a",
 		"l.json":        "old file where the new tree has a link",
 		"d/x.json":      "old folder where the new tree has a link",
-		"was-link.json": linkPrefix + "../outside/secret.json",
+		"was-link.json": treetest.LinkPrefix + "../outside/secret.json",
 	}
 	files := map[string]string{
 		"a.json":           "new a",
-		"l.json":           linkPrefix + "a.json",
-		"d":                linkPrefix + "sub",
+		"l.json":           treetest.LinkPrefix + "a.json",
+		"d":                treetest.LinkPrefix + "sub",
 		"sub/y.json":       "y",
-		"sub/up.json":      linkPrefix + "../a.json",
-		"sub/dangling":     linkPrefix + "nowhere/at/all",
+		"sub/up.json":      treetest.LinkPrefix + "../a.json",
+		"sub/dangling":     treetest.LinkPrefix + "nowhere/at/all",
 		"was-link.json":    "a file where the old tree had a link",
-		"sub/deep/to-root": linkPrefix + "../..",
+		"sub/deep/to-root": treetest.LinkPrefix + "../..",
 	}
 	for _, mode := range swapModes {
 		for _, existing := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%s/existing=%v", mode.name, existing), func(t *testing.T) {
 				setHooks(t, mode.exchange, nil)
 				dir := t.TempDir()
-				makeTree(t, filepath.Join(dir, "outside"), outside)
+				treetest.Make(t, filepath.Join(dir, "outside"), outside)
 				out := filepath.Join(dir, "out")
 				if existing {
-					makeTree(t, out, old)
+					treetest.Make(t, out, old)
 				}
-				rep, err := WriteTree(t.Context(), out, filesWithLinks(files), WriteOptions{Clean: true})
+				rep, err := WriteTree(t.Context(), out, filesWithLinks(files), Options{Clean: true})
 				if err != nil {
 					t.Fatal(err)
 				}
 				if rep.Written != len(files) {
 					t.Errorf("Written = %d, want %d", rep.Written, len(files))
 				}
-				if diff := cmp.Diff(withDirs(files), readTree(t, out)); diff != "" {
+				if diff := cmp.Diff(withDirs(files), treetest.Read(t, out)); diff != "" {
 					t.Errorf("tree (-want +got):\n%s", diff)
 				}
-				if diff := cmp.Diff(outside, readTree(t, filepath.Join(dir, "outside"))); diff != "" {
+				if diff := cmp.Diff(outside, treetest.Read(t, filepath.Join(dir, "outside"))); diff != "" {
 					t.Errorf("folder outside out changed (-want +got):\n%s", diff)
 				}
 				if l := leftovers(t, out); l != nil {
@@ -940,12 +870,12 @@ func TestWriteTreeRejectsBadLinks(t *testing.T) {
 			setHooks(t, nil, func(string) error { writes.Add(1); return nil })
 			out := filepath.Join(t.TempDir(), "out")
 			old := map[string]string{"old.json": "o"}
-			makeTree(t, out, old)
-			_, err := WriteTree(t.Context(), out, []File{{Path: "first.json", Data: []byte("f")}, f}, WriteOptions{Clean: true})
+			treetest.Make(t, out, old)
+			_, err := WriteTree(t.Context(), out, []File{{Path: "first.json", Data: []byte("f")}, f}, Options{Clean: true})
 			if err == nil || !strings.Contains(err.Error(), "nothing was written") {
 				t.Fatalf("err = %v, want a refusal saying nothing was written", err)
 			}
-			if diff := cmp.Diff(withDirs(old), readTree(t, out)); diff != "" {
+			if diff := cmp.Diff(withDirs(old), treetest.Read(t, out)); diff != "" {
 				t.Errorf("out changed (-want +got):\n%s", diff)
 			}
 			if n := writes.Load(); n != 0 {

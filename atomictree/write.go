@@ -1,4 +1,4 @@
-package engine
+package atomictree
 
 import (
 	"context"
@@ -27,18 +27,18 @@ type File struct {
 	Link string
 }
 
-// WriteOptions says what happens to files already in the output folder.
-type WriteOptions struct {
+// Options says what happens to files already in the output folder.
+type Options struct {
 	// Clean: the output folder ends up holding exactly Files. When false, files already in the
 	// output folder that are not in Files are kept (the vendor tool's --clean false).
 	Clean bool
 	// Remove: with Clean false, paths (relative) that must NOT survive from the old output
-	// (entities the upgrade deleted). A TreeWriter removes these and those given to Commit,
+	// (entities the upgrade deleted). A Writer removes these and those given to Commit,
 	// which a streamed upgrade only knows at the end.
 	Remove []string
 }
 
-// Report says what WriteTree or TreeWriter.Commit did.
+// Report says what WriteTree or Writer.Commit did.
 type Report struct {
 	Written int
 	// NonAtomic is set when the atomic swap was impossible (see below) and the tree was written
@@ -46,7 +46,7 @@ type Report struct {
 	NonAtomic string
 }
 
-// The names of everything a TreeWriter leaves beside or inside out while it works. Recover finds
+// The names of everything a Writer leaves beside or inside out while it works. Recover finds
 // leftovers by these names, so they must stay stable across releases.
 const (
 	stagingInfix = ".amupgrade-new-"
@@ -83,16 +83,16 @@ func treeSwapStep(step string) {
 // until Recover puts the old tree back. Where out cannot be renamed at all (a mount point), the
 // files are written into out one by one and Report.NonAtomic says so.
 //
-// WriteTree is a TreeWriter fed from a slice. Since the whole tree is at hand, it checks every
+// WriteTree is a Writer fed from a slice. Since the whole tree is at hand, it checks every
 // path first, so that a bad tree is refused before anything is written.
-func WriteTree(ctx context.Context, out string, files []File, opts WriteOptions) (Report, error) {
+func WriteTree(ctx context.Context, out string, files []File, opts Options) (Report, error) {
 	if err := ctx.Err(); err != nil {
 		return Report{}, err
 	}
 	if err := checkFiles(files, opts); err != nil {
 		return Report{}, err
 	}
-	w, err := NewTreeWriter(ctx, out, opts)
+	w, err := NewWriter(ctx, out, opts)
 	if err != nil {
 		return Report{}, err
 	}
@@ -104,7 +104,7 @@ func WriteTree(ctx context.Context, out string, files []File, opts WriteOptions)
 }
 
 // checkFiles makes every check that Put and Commit would make, without writing anything.
-func checkFiles(files []File, opts WriteOptions) error {
+func checkFiles(files []File, opts Options) error {
 	ix := newTreeIndex()
 	for _, f := range files {
 		if err := checkFile(f); err != nil {
@@ -120,7 +120,7 @@ func checkFiles(files []File, opts WriteOptions) error {
 	return nil
 }
 
-// Recover cleans up what a killed WriteTree or TreeWriter left beside `out` (staging folders, an
+// Recover cleans up what a killed WriteTree or Writer left beside `out` (staging folders, an
 // old tree parked during a fallback swap) and restores the old tree when the swap was interrupted
 // half-way. It is called at the start of every run. It returns what it did, for a log line.
 func Recover(out string) ([]string, error) {
@@ -189,7 +189,7 @@ func Recover(out string) ([]string, error) {
 	return did, nil
 }
 
-// leftoverName reports whether name is one of a TreeWriter's folders for the output named base, and
+// leftoverName reports whether name is one of a Writer's folders for the output named base, and
 // checks the random suffix so that an output literally named "x.amupgrade-new-y" is not mistaken
 // for a leftover of output "x".
 func leftoverName(name, base, infix string) (string, bool) {
@@ -260,7 +260,7 @@ func makeStaging(parent, base string) (staging, suffix string, err error) {
 
 // checkFile refuses a file whose path or link target could lead out of the tree.
 func checkFile(f File) error {
-	if err := checkTreePath(f.Path); err != nil {
+	if err := CheckTreePath(f.Path); err != nil {
 		return fmt.Errorf("file %q of the new tree: %w", f.Path, err)
 	}
 	if f.Link != "" {
@@ -275,7 +275,7 @@ func checkFile(f File) error {
 func checkRemove(remove []string) (map[string]bool, error) {
 	set := make(map[string]bool, len(remove))
 	for _, r := range remove {
-		if err := checkTreePath(r); err != nil {
+		if err := CheckTreePath(r); err != nil {
 			return nil, fmt.Errorf("path %q to remove from the output: %w", r, err)
 		}
 		set[r] = true
@@ -283,7 +283,7 @@ func checkRemove(remove []string) (map[string]bool, error) {
 	return set, nil
 }
 
-func checkTreePath(rel string) error {
+func CheckTreePath(rel string) error {
 	switch {
 	case rel == "":
 		return errors.New("empty path")

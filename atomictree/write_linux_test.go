@@ -1,6 +1,6 @@
 //go:build linux
 
-package engine
+package atomictree
 
 import (
 	"fmt"
@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/amupgrade/amupgrade/internal/treetest"
 )
 
 func mount(source, target, fstype string, flags uintptr) error {
@@ -25,10 +27,10 @@ func unmount(target string) error {
 // A bind mount is on the device of its parent, so the writer stages beside it, and only the swap
 // finds that it cannot be renamed; the staged files then cross into it by copy. No hook: the
 // kernel gives the errors.
-func TestTreeWriterBindMount(t *testing.T) {
+func TestWriterBindMount(t *testing.T) {
 	dir := t.TempDir()
 	src, out := filepath.Join(dir, "src"), filepath.Join(dir, "out")
-	makeTree(t, src, map[string]string{"old.json": "o", "kept/k.json": "k"})
+	treetest.Make(t, src, map[string]string{"old.json": "o", "kept/k.json": "k"})
 	if err := os.Mkdir(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +42,7 @@ func TestTreeWriterBindMount(t *testing.T) {
 			t.Errorf("unmounting %s: %v", out, err)
 		}
 	})
-	w, err := NewTreeWriter(t.Context(), out, WriteOptions{})
+	w, err := NewWriter(t.Context(), out, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +65,7 @@ func TestTreeWriterBindMount(t *testing.T) {
 	for _, f := range files {
 		want := string(f.Data)
 		if f.Link != "" {
-			want = linkPrefix + f.Link
+			want = treetest.LinkPrefix + f.Link
 		}
 		if got.Tree[f.Path] != want {
 			t.Errorf("%s = %q, want %q", f.Path, got.Tree[f.Path], want)
@@ -82,7 +84,7 @@ func TestTreeWriterBindMount(t *testing.T) {
 
 // Modes are exact whatever the umask: the writer reads the umask and sets again the modes it
 // would have spoilt, and the umask of the process is left as it was.
-func TestTreeWriterUmask(t *testing.T) {
+func TestWriterUmask(t *testing.T) {
 	files := []File{
 		{Path: "default.json", Data: []byte("d")},
 		{Path: "group.json", Data: []byte("g"), Mode: 0o664},
@@ -108,7 +110,7 @@ func TestTreeWriterUmask(t *testing.T) {
 				t.Errorf("createMask = %03o, want the umask %03o", got, umask)
 			}
 			out := filepath.Join(dir, "out")
-			w, err := NewTreeWriter(t.Context(), out, WriteOptions{})
+			w, err := NewWriter(t.Context(), out, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package engine
+package atomictree
 
 import (
 	"fmt"
@@ -34,22 +34,22 @@ func benchRoot(b *testing.B) string {
 	return b.TempDir()
 }
 
-// BenchmarkTreeWriter writes benchTreeFiles through WriteTree (a slice) and through the
+// BenchmarkWriter writes benchTreeFiles through WriteTree (a slice) and through the
 // streaming API (8 goroutines putting files as they come, each reusing one buffer): "new" into
 // an absent output, "replace" over the same tree, which adds deleting the old one.
-func BenchmarkTreeWriter(b *testing.B) {
+func BenchmarkWriter(b *testing.B) {
 	files := benchTreeFiles()
 	apis := []struct {
 		name  string
 		write func(b *testing.B, out string)
 	}{
 		{"WriteTree", func(b *testing.B, out string) {
-			if _, err := WriteTree(b.Context(), out, files, WriteOptions{Clean: true}); err != nil {
+			if _, err := WriteTree(b.Context(), out, files, Options{Clean: true}); err != nil {
 				b.Fatal(err)
 			}
 		}},
-		{"TreeWriter", func(b *testing.B, out string) {
-			w, err := NewTreeWriter(b.Context(), out, WriteOptions{Clean: true})
+		{"Writer", func(b *testing.B, out string) {
+			w, err := NewWriter(b.Context(), out, Options{Clean: true})
 			if err != nil {
 				b.Fatal(err)
 			}

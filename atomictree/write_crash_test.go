@@ -1,4 +1,4 @@
-package engine
+package atomictree
 
 import (
 	"bufio"
@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/amupgrade/amupgrade/internal/treetest"
 )
 
 // The crash test runs WriteTree in a child process (this test binary, running
@@ -82,7 +84,7 @@ func TestHelperWriteTree(t *testing.T) {
 			return &os.LinkError{Op: "exchange", Old: staging, New: out, Err: syscall.ENOSYS}
 		}
 	}
-	if _, err := WriteTree(context.Background(), out, filesOf(newTree), WriteOptions{Clean: true}); err != nil {
+	if _, err := WriteTree(context.Background(), out, filesOf(newTree), Options{Clean: true}); err != nil {
 		fmt.Println("error:", err)
 		os.Exit(3)
 	}
@@ -106,7 +108,7 @@ func TestWriteTreeSurvivesSIGKILL(t *testing.T) {
 			// here, and since WriteTree must never write into an existing file, the template
 			// has to come out of all the runs unchanged.
 			template := filepath.Join(t.TempDir(), "template")
-			makeTree(t, template, oldTree)
+			treetest.Make(t, template, oldTree)
 
 			seed := rand.Uint64()
 			rng := rand.New(rand.NewPCG(seed, 0))
@@ -150,7 +152,7 @@ func TestWriteTreeSurvivesSIGKILL(t *testing.T) {
 			if counts["old"] == 0 || counts["new"] == 0 {
 				t.Errorf("the kills did not land on both sides of the swap: %v", counts)
 			}
-			if diff := cmp.Diff(oldWant, readTree(t, template)); diff != "" {
+			if diff := cmp.Diff(oldWant, treetest.Read(t, template)); diff != "" {
 				t.Errorf("WriteTree wrote into a file of the old tree (-want +got):\n%s", diff)
 			}
 		})
@@ -199,7 +201,7 @@ func crashOnce(t *testing.T, template, mode, target string, jitter time.Duration
 	}
 
 	var state string
-	got := readTree(t, out)
+	got := treetest.Read(t, out)
 	switch {
 	case cmp.Equal(got, oldWant):
 		state = "old"
@@ -219,7 +221,7 @@ func crashOnce(t *testing.T, template, mode, target string, jitter time.Duration
 	if _, err := Recover(out); err != nil {
 		t.Fatal(err)
 	}
-	got = readTree(t, out)
+	got = treetest.Read(t, out)
 	switch {
 	case state == "absent" && !cmp.Equal(got, oldWant):
 		t.Errorf("Recover did not put the old tree back; against it (-want +got):\n%s", cmp.Diff(oldWant, got))
@@ -230,10 +232,10 @@ func crashOnce(t *testing.T, template, mode, target string, jitter time.Duration
 		t.Errorf("left over after Recover: %v", l)
 	}
 
-	if _, err := WriteTree(t.Context(), out, filesOf(filesIn(newWant)), WriteOptions{Clean: true}); err != nil {
+	if _, err := WriteTree(t.Context(), out, filesOf(filesIn(newWant)), Options{Clean: true}); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(newWant, readTree(t, out)); diff != "" {
+	if diff := cmp.Diff(newWant, treetest.Read(t, out)); diff != "" {
 		t.Errorf("after a full run (-want +got):\n%s", diff)
 	}
 	if l := leftovers(t, out); l != nil {
