@@ -57,13 +57,9 @@ type Result struct {
 	Recorded, Skipped []string
 	// Unmatched lists the rules that applied to no document.
 	Unmatched []*Rule
-	// NotImplemented lists rules that named a transform whose effect is not
-	// public: the vendor's change was not made.
-	NotImplemented []string
-	// KeptPlaceholders lists values holding placeholders that an operation
-	// would have overwritten and did not.
-	KeptPlaceholders []string
-	Warnings         []string
+	// Notices are what the run tells besides its changes: vendor changes
+	// it did not make, placeholders it kept, files it passed over. Sorted.
+	Notices []Notice
 	// StartVersion and EndVersion are the tracked configurationVersion
 	// before and after ("" when unknown).
 	StartVersion, EndVersion string
@@ -96,13 +92,12 @@ type Run struct {
 	startVersion Version
 	endVersion   Version
 
-	mu               sync.Mutex
-	keptPlaceholders []string
-	matched          []bool
-	notImpl          map[string]bool
-	warnings         []string
-	createdAt        map[*Document]int // first rule a created document sees
-	treeTransforms   []treeTransform
+	mu             sync.Mutex
+	matched        []bool
+	notices        []Notice
+	notImpl        map[notImplKey]bool
+	createdAt      map[*Document]int // first rule a created document sees
+	treeTransforms []treeTransform
 
 	sink   Sink // nil for Apply
 	render RenderOptions
@@ -150,7 +145,7 @@ func run(ctx context.Context, tree *Tree, chain *Chain, opts Options, ro RenderO
 		opts.BaseDN = "ou=am-config"
 	}
 	r := &Run{tree: tree, chain: chain, opts: opts, matched: make([]bool, len(chain.Rules)),
-		notImpl: map[string]bool{}, createdAt: map[*Document]int{}, sink: sink, render: ro}
+		notImpl: map[notImplKey]bool{}, createdAt: map[*Document]int{}, sink: sink, render: ro}
 	res := &Result{Tree: tree, Chain: chain, DeletedRaw: map[string][]byte{}}
 	if err := r.loadTracking(ctx, res); err != nil {
 		return nil, err
@@ -476,7 +471,7 @@ func (r *Run) createSection(c *opContext, within amjson.Pointer) *amjson.Value {
 func (r *Run) checkTreeTransforms() {
 	for _, t := range r.treeTransforms {
 		if t.op.T.Satisfied == nil || !t.op.T.Satisfied(r.tree, t.op.Args) {
-			r.notImplemented(t.rule, t.op.T)
+			r.notImplemented(t.rule, t.op.T, "")
 		}
 	}
 }
@@ -487,13 +482,29 @@ func (r *Run) markMatched(i int) {
 	r.mu.Unlock()
 }
 
-func (r *Run) notImplemented(rule *Rule, t *Transform) {
+// notImplKey is one vendor change not made: a rule's transform, in a file
+// ("" for a transform of the whole tree).
+type notImplKey struct{ rule, transform, file string }
+
+// notImplemented notes, once per rule, transform and file, a vendor change
+// the run did not make.
+func (r *Run) notImplemented(rule *Rule, t *Transform, file string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	key := rule.ID + "\x00" + t.Name
-	if !r.notImpl[key] {
-		r.notImpl[key] = true
+	key := notImplKey{rule.ID, t.Name, file}
+	if r.notImpl[key] {
+		return
 	}
+	r.notImpl[key] = true
+	r.notices = append(r.notices, Notice{Code: NoticeNotImplemented, RuleID: rule.ID, File: file, Transform: t.Name, Reason: t.NotImplemented,
+		Message: fmt.Sprintf("transform %s is not implemented (%s); the vendor's change was not made", t.Name, t.NotImplemented)})
+}
+
+// notice adds a notice of the run.
+func (r *Run) notice(n Notice) {
+	r.mu.Lock()
+	r.notices = append(r.notices, n)
+	r.mu.Unlock()
 }
 
 func (r *Run) versionText(v Version) string {
@@ -510,17 +521,8 @@ func (r *Run) finish(res *Result) {
 			res.Unmatched = append(res.Unmatched, rule)
 		}
 	}
-	for key := range r.notImpl {
-		res.NotImplemented = append(res.NotImplemented, key)
-	}
-	sort.Strings(res.NotImplemented)
-	for i, k := range res.NotImplemented {
-		id, name, _ := cut0(k)
-		res.NotImplemented[i] = fmt.Sprintf("rule %s: transform %s is not implemented (%s); the vendor's change was not made", id, name, transforms[name].NotImplemented)
-	}
-	res.Warnings = append(append(res.Warnings, r.tree.Warnings...), r.warnings...)
-	res.KeptPlaceholders = r.keptPlaceholders
-	sort.Strings(res.KeptPlaceholders)
+	res.Notices = append(append(res.Notices, r.tree.Notices...), r.notices...)
+	sortNotices(res.Notices)
 	res.StartVersion, res.EndVersion = r.versionText(r.startVersion), r.versionText(r.endVersion)
 	kept := r.tree.Docs[:0]
 	for _, d := range r.tree.Docs {
@@ -556,13 +558,4 @@ func (r *Run) finish(res *Result) {
 	if r.sink != nil {
 		res.Differ = len(res.Changed) + len(res.Deleted) - countRenamed(res)
 	}
-}
-
-func cut0(s string) (string, string, bool) {
-	for i := range len(s) {
-		if s[i] == 0 {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }

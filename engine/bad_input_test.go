@@ -86,13 +86,14 @@ func TestReadTreeLinks(t *testing.T) {
 		"realm/root/abs-dir":        "an absolute path",
 		"realm/root/climb-from-dir": "outside the tree",
 	}
-	if len(tree.Warnings) != len(wantWarnings) {
-		t.Errorf("warnings:\n%s", strings.Join(tree.Warnings, "\n"))
+	notices := noticeLines(tree.Notices)
+	if len(notices) != len(wantWarnings) {
+		t.Errorf("notices:\n%s", strings.Join(notices, "\n"))
 	}
 	for p, why := range wantWarnings {
-		w := p + " is a symbolic link to " + links[p] + ", " + why + ": not followed, and not copied to the output"
-		if !containsPrefix(tree.Warnings, w) {
-			t.Errorf("no warning %q in:\n%s", w, strings.Join(tree.Warnings, "\n"))
+		w := p + ": a symbolic link to " + links[p] + ", " + why + ": not followed, and not copied to the output"
+		if !containsPrefix(notices, w) {
+			t.Errorf("no notice %q in:\n%s", w, strings.Join(notices, "\n"))
 		}
 	}
 
@@ -120,6 +121,15 @@ func TestReadTreeLinks(t *testing.T) {
 	}
 }
 
+// noticeLines returns the notices as the command line prints them.
+func noticeLines(ns []Notice) []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.String())
+	}
+	return out
+}
+
 func containsPrefix(list []string, prefix string) bool {
 	for _, s := range list {
 		if strings.HasPrefix(s, prefix) {
@@ -141,8 +151,8 @@ func TestReadTreeAmsterStray(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{stray + " is an Amster file inside a file-based configuration: passed through unchanged"}
-	if diff := cmp.Diff(want, tree.Warnings); diff != "" {
+	want := []string{stray + ": an Amster file inside a file-based configuration: passed through unchanged"}
+	if diff := cmp.Diff(want, noticeLines(tree.Notices)); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 	d := tree.find(stray)
@@ -172,8 +182,8 @@ func TestReadTreeBOM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{p + " starts with a UTF-8 byte order mark: accepted, as AM does, and left out when the file is re-printed"}
-	if diff := cmp.Diff(want, tree.Warnings); diff != "" {
+	want := []string{p + ": starts with a UTF-8 byte order mark: accepted, as AM does, and left out when the file is re-printed"}
+	if diff := cmp.Diff(want, noticeLines(tree.Notices)); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 	out, err := (&Result{Tree: tree}).Render(t.Context(), RenderOptions{})
@@ -261,7 +271,7 @@ func TestReadTreeRootIsLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tree.Docs) != 2 || tree.find(cvsFile) == nil || len(tree.Warnings) != 0 {
-		t.Errorf("docs %v, warnings %v", tree.Docs, tree.Warnings)
+	if len(tree.Docs) != 2 || tree.find(cvsFile) == nil || len(tree.Notices) != 0 {
+		t.Errorf("docs %v, notices %v", tree.Docs, tree.Notices)
 	}
 }

@@ -397,10 +397,8 @@ func IsPlaceholder(v *amjson.Value) bool {
 
 // keepPlaceholder reports a placeholder an operation left in place.
 func (c *opContext) keepPlaceholder(ptr amjson.Pointer, old *amjson.Value) {
-	c.run.mu.Lock()
-	c.run.keptPlaceholders = append(c.run.keptPlaceholders, fmt.Sprintf("rule %s: %s at %s holds a placeholder (%s): kept; write replace-placeholder: true in the rule to replace it",
-		c.rule.ID, c.doc.Path, ptr, briefValue(old)))
-	c.run.mu.Unlock()
+	c.run.notice(Notice{Code: NoticeKeptPlaceholder, RuleID: c.rule.ID, File: c.doc.Path, Pointer: ptr.String(),
+		Message: fmt.Sprintf("holds a placeholder (%s): kept; write replace-placeholder: true in the rule to replace it", briefValue(old))})
 }
 
 func briefValue(v *amjson.Value) string {

@@ -20,10 +20,12 @@ import (
 // Tree is a configuration tree: every file's path, and for files read so
 // far their bytes and identity.
 type Tree struct {
-	Root     string
-	Layout   Layout
-	Docs     []*Document // sorted by Path
-	Warnings []string
+	Root   string
+	Layout Layout
+	Docs   []*Document // sorted by Path
+	// Notices are what reading found: links left out, files of the other
+	// layout, byte order marks.
+	Notices []Notice
 	// dir is the folder the files are read from (Root with a link to it
 	// resolved).
 	dir string
@@ -73,12 +75,12 @@ func ScanTree(root string) (*Tree, error) {
 				return nil, &Error{Code: CodeInput, File: e.rel, Msg: "cannot read the symbolic link; check its permissions", Err: unwrapPathError(err)}
 			}
 			if why := linkLeaves(root, e.rel, target); why != "" {
-				t.Warnings = append(t.Warnings, fmt.Sprintf("%s is a symbolic link to %s, %s: not followed, and not copied to the output (an upgrade in place removes it); copy what it points to into the tree, or recreate the link after the upgrade", e.rel, target, why))
+				t.Notices = append(t.Notices, Notice{Code: NoticeLinkLeftOut, File: e.rel, Message: fmt.Sprintf("a symbolic link to %s, %s: not followed, and not copied to the output (an upgrade in place removes it); copy what it points to into the tree, or recreate the link after the upgrade", target, why)})
 				continue
 			}
 			t.Docs = append(t.Docs, &Document{Path: e.rel, Link: target})
 		case entryOther:
-			t.Warnings = append(t.Warnings, fmt.Sprintf("%s is not a regular file: left out", e.rel))
+			t.Notices = append(t.Notices, Notice{Code: NoticeNotRegular, File: e.rel, Message: "not a regular file: left out"})
 		default:
 			t.Docs = append(t.Docs, &Document{Path: e.rel, JSON: layout.IsConfig(e.rel), pending: true})
 		}
@@ -133,13 +135,13 @@ func (t *Tree) noteLoadWarnings() {
 	for _, d := range t.Docs {
 		if d.stray {
 			d.stray = false
-			t.Warnings = append(t.Warnings, fmt.Sprintf("%s is an Amster file inside a file-based configuration: passed through unchanged", d.Path))
+			t.Notices = append(t.Notices, Notice{Code: NoticeOtherLayout, File: d.Path, Message: "an Amster file inside a file-based configuration: passed through unchanged"})
 		}
 	}
 	for _, d := range t.Docs {
 		if d.bom {
 			d.bom = false
-			t.Warnings = append(t.Warnings, fmt.Sprintf("%s starts with a UTF-8 byte order mark: accepted, as AM does, and left out when the file is re-printed", d.Path))
+			t.Notices = append(t.Notices, Notice{Code: NoticeByteOrderMark, File: d.Path, Message: "starts with a UTF-8 byte order mark: accepted, as AM does, and left out when the file is re-printed"})
 		}
 	}
 }

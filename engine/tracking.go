@@ -67,7 +67,7 @@ func (r *Run) loadTracking(ctx context.Context, res *Result) error {
 func (r *Run) missingTracking(res *Result) error {
 	where := r.tree.Layout.TrackingPath()
 	if r.opts.IgnoreNoRuleTracking {
-		r.warn("no ConfigurationVersionService (%s): version tracking ignored as asked (--ignoreNoRuleTracking); rules may apply again on a later run", where)
+		r.notice(Notice{Code: NoticeTracking, File: where, Message: "no ConfigurationVersionService: version tracking ignored as asked (--ignoreNoRuleTracking); rules may apply again on a later run"})
 		return nil
 	}
 	from, source := r.opts.From, "--from"
@@ -92,7 +92,7 @@ func (r *Run) missingTracking(res *Result) error {
 	r.tracking = d
 	r.tree.Docs = append(r.tree.Docs, d)
 	sort.Slice(r.tree.Docs, func(i, j int) bool { return r.tree.Docs[i].Path < r.tree.Docs[j].Path })
-	r.warn("no ConfigurationVersionService: created %s for AM %s (from %s)", d.Path, from, source)
+	r.notice(Notice{Code: NoticeTracking, File: d.Path, Message: fmt.Sprintf("no ConfigurationVersionService: created for AM %s (from %s)", from, source)})
 	return nil
 }
 
@@ -202,13 +202,13 @@ func (r *Run) createEntities(res *Result) ([]*Document, error) {
 			continue
 		}
 		if req := rule.Create.Requires; req != nil && !r.anyMatch(req) {
-			msg := fmt.Sprintf("rule %s: %s %s cannot be created: the tree has no %s %s to hold it", rule.ID,
+			msg := fmt.Sprintf("%s %s cannot be created: the tree has no %s %s to hold it",
 				rule.Create.Entity.Type, rule.Create.Entity.ID, strings.Join(req.Services, "/"), describeMatcher(req.EntityID))
 			if rule.Create.Required && !r.opts.IgnoreRequiredSecretMapping {
-				return created, &Error{Code: CodeInput, Pos: rule.Pos, RuleID: rule.ID, Msg: msg[len("rule "+rule.ID+": "):] +
+				return created, &Error{Code: CodeInput, Pos: rule.Pos, RuleID: rule.ID, Msg: msg +
 					"; add it (or map the secret label in another global secret store and run with --ignoreRequiredSecretMapping)"}
 			}
-			r.warn("%s", msg)
+			r.notice(Notice{Code: NoticeNotCreated, RuleID: rule.ID, Message: msg})
 			continue
 		}
 		d, err := r.newDocument(rule.Create)
@@ -216,7 +216,7 @@ func (r *Run) createEntities(res *Result) ([]*Document, error) {
 			return created, &Error{Code: CodeApply, Pos: rule.Pos, RuleID: rule.ID, Msg: err.Error()}
 		}
 		if old := r.tree.find(d.Path); old != nil {
-			r.warn("rule %s: %s exists but holds another entity; not created", rule.ID, d.Path)
+			r.notice(Notice{Code: NoticeNotCreated, RuleID: rule.ID, File: d.Path, Message: "exists but holds another entity; not created"})
 			continue
 		}
 		exists[k] = true
@@ -356,12 +356,6 @@ func (r *Run) stamp(d *Document) error {
 	e.AmsterVersion = r.opts.AmsterVersion
 	d.Entity = &e
 	return nil
-}
-
-func (r *Run) warn(format string, args ...any) {
-	r.mu.Lock()
-	r.warnings = append(r.warnings, fmt.Sprintf(format, args...))
-	r.mu.Unlock()
 }
 
 // checkRelPath refuses a path that would leave the tree.

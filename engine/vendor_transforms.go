@@ -6,7 +6,8 @@ import "github.com/amupgrade/amupgrade/amjson"
 // name them where the vendor's rules call them, so that coverage is visible
 // and every run reports the change it could not make; each is listed in
 // docs/rules-coverage.md.
-func init() {
+func vendorTransforms() []*Transform {
+	var out []*Transform
 	notPublic := "the vendor's code for it is not public and no before/after pair shows its effect"
 	for name, why := range map[string]string{
 		"add-access-token-script-settings":                             notPublic,
@@ -32,20 +33,26 @@ func init() {
 		"upgrade-private-key-jwt-attributes":                           notPublic,
 		"upgrade-social-provider-signing-and-encryption-attributes":    notPublic,
 	} {
-		RegisterNotImplemented(name, why)
+		t := notImplemented(name, why)
+		if name == "add-new-service" {
+			t.Satisfied = serviceExists
+		}
+		out = append(out, t)
 	}
-	// A service that is already there needs no adding: only a missing one is
-	// reported.
-	transforms["add-new-service"].Satisfied = func(t *Tree, args *amjson.Value) bool {
-		svc := args.Get("service")
-		if svc == nil {
-			return false
-		}
-		for _, d := range t.Docs {
-			if d.Entity != nil && d.Entity.Type == svc.Text {
-				return true
-			}
-		}
+	return out
+}
+
+// serviceExists tells whether the tree already holds the service that
+// add-new-service would add: only a missing one is reported.
+func serviceExists(t *Tree, args *amjson.Value) bool {
+	svc := args.Get("service")
+	if svc == nil {
 		return false
 	}
+	for _, d := range t.Docs {
+		if d.Entity != nil && d.Entity.Type == svc.Text {
+			return true
+		}
+	}
+	return false
 }

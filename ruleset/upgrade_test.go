@@ -163,17 +163,19 @@ func TestUpgradeMatchesApply(t *testing.T) {
 
 // summarize prints the lists of a result that do not hold file bytes.
 func summarize(res *engine.Result) map[string][]string {
-	var events, unmatched []string
+	var events, unmatched, notices []string
 	for _, e := range res.Events {
 		events = append(events, fmt.Sprintf("%s %s %s %s %s → %s", e.RuleID, e.Op, e.File, e.Pointer, jsonText(e.Old), jsonText(e.New)))
 	}
 	for _, r := range res.Unmatched {
 		unmatched = append(unmatched, r.ID)
 	}
+	for _, n := range res.Notices {
+		notices = append(notices, n.String())
+	}
 	return map[string][]string{
 		"events": events, "created": res.Created, "deleted": res.Deleted, "recorded": res.Recorded,
-		"skipped": res.Skipped, "unmatched": unmatched, "warnings": res.Warnings,
-		"notImplemented": res.NotImplemented, "kept": res.KeptPlaceholders,
+		"skipped": res.Skipped, "unmatched": unmatched, "notices": notices,
 		"versions": {res.StartVersion, res.EndVersion},
 	}
 }

@@ -99,7 +99,7 @@ func TestBadInputBytes(t *testing.T) {
 		{"10,000-deep in metadata", []byte(`{"metadata": {"realm": "/", "entityType": "OAuth2Provider", "entityId": "x", "d": ` + deep + `}, "data": {}}`), 1,
 			`^amupgrade: realm/root/x.json:1:\d+: nesting deeper than 512 levels: `},
 		{"byte order mark", append([]byte("\xEF\xBB\xBF"), entity("{}")...), 0,
-			`^warning: realm/root/x.json starts with a UTF-8 byte order mark: accepted, as AM does, and left out when the file is re-printed$`},
+			`^warning: realm/root/x.json: starts with a UTF-8 byte order mark: accepted, as AM does, and left out when the file is re-printed$`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -157,24 +157,9 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		return 0, err
 	}
 	prog.Stop()
-	for _, w := range res.Warnings {
-		lg.warnf(c.Stderr, "%s", w)
-	}
-	if n := countRules(res.NotImplemented); n > 0 && !o.verbose {
-		lg.warnf(c.Stderr, "%s vendor transforms whose effect is not public; their changes were not made (--verbose lists them)", plural(n, "rule")+" call"+map[bool]string{true: "s", false: ""}[n == 1])
-	}
-	for _, w := range res.NotImplemented {
-		if o.verbose {
-			lg.warnf(c.Stderr, "%s", w)
-		} else {
-			lg.logOnly("warning: %s", w)
-		}
-	}
-	for _, w := range res.KeptPlaceholders {
-		lg.warnf(c.Stderr, "%s", w)
-	}
-	if o.strict && len(res.KeptPlaceholders) > 0 {
-		return 0, &engine.Error{Code: engine.CodeApply, Msg: fmt.Sprintf("--strict: %d placeholders would have been overwritten (listed above)", len(res.KeptPlaceholders))}
+	printNotices(c, lg, o, res.Notices)
+	if kept := engine.NoticesOf(res.Notices, engine.NoticeKeptPlaceholder); o.strict && len(kept) > 0 {
+		return 0, &engine.Error{Code: engine.CodeApply, Msg: fmt.Sprintf("--strict: %d placeholders would have been overwritten (listed above)", len(kept))}
 	}
 	if o.strict && len(res.Unmatched) > 0 {
 		var ids []string
@@ -323,14 +308,35 @@ func summary(res *engine.Result, o *options) string {
 	return s
 }
 
-// countRules counts the distinct rules named in "rule ID: …" messages.
-func countRules(msgs []string) int {
-	seen := map[string]bool{}
-	for _, m := range msgs {
-		id, _, _ := strings.Cut(strings.TrimPrefix(m, "rule "), ":")
-		seen[id] = true
+// printNotices prints each notice as a warning. The vendor changes not made
+// are many on an old tree: without --verbose one line counts their rules,
+// and the log has them all.
+func printNotices(c *CLI, lg *logger, o *options, notices []engine.Notice) {
+	rules := map[string]bool{}
+	for _, n := range notices {
+		if n.Code == engine.NoticeNotImplemented {
+			rules[n.RuleID] = true
+		}
 	}
-	return len(seen)
+	for _, n := range notices {
+		if n.Code != engine.NoticeNotImplemented {
+			lg.warnf(c.Stderr, "%s", n)
+		}
+	}
+	if n := len(rules); n > 0 && !o.verbose {
+		verb := " call"
+		if n == 1 {
+			verb = " calls"
+		}
+		lg.warnf(c.Stderr, "%s vendor transforms whose effect is not public; their changes were not made (--verbose lists them)", plural(n, "rule")+verb)
+	}
+	for _, n := range engine.NoticesOf(notices, engine.NoticeNotImplemented) {
+		if o.verbose {
+			lg.warnf(c.Stderr, "%s", n)
+		} else {
+			lg.logOnly("warning: %s", n)
+		}
+	}
 }
 
 func plural(n int, word string) string {

@@ -35,7 +35,9 @@ import (
 
 // SchemaVersion is the version of the JSON report's schema. It changes only
 // when a field is removed or changes meaning; new fields keep the version.
-const SchemaVersion = 1
+// Version 2 replaced the string lists warnings, notImplemented and
+// keptPlaceholders with one list of notice objects.
+const SchemaVersion = 2
 
 // Run is one upgrade as the report tells it.
 type Run struct {
@@ -60,31 +62,42 @@ type Run struct {
 // Report is the JSON document written by --report. Field order is the
 // order of the JSON text.
 type Report struct {
-	SchemaVersion    int         `json:"schemaVersion"`
-	Tool             string      `json:"tool"`
-	ToolVersion      string      `json:"toolVersion"`
-	Mode             engine.Mode `json:"mode"`
-	Input            string      `json:"input"`
-	Output           string      `json:"output,omitempty"`
-	Action           string      `json:"action"`
-	Steps            []string    `json:"steps"`
-	StartVersion     string      `json:"startVersion,omitempty"`
-	EndVersion       string      `json:"endVersion,omitempty"`
-	StartAMVersion   string      `json:"startAmVersion,omitempty"`
-	Recorded         []string    `json:"recordedRuleIds"`
-	Skipped          []string    `json:"skippedRuleIds"`
-	Created          []string    `json:"created"`
-	Deleted          []string    `json:"deleted"`
-	Changed          []string    `json:"changed"`
-	Unmatched        []string    `json:"unmatchedRules"`
-	Warnings         []string    `json:"warnings"`
-	NotImplemented   []string    `json:"notImplemented"`
-	KeptPlaceholders []string    `json:"keptPlaceholders"`
-	Summary          Summary     `json:"summary"`
-	Changes          []Change    `json:"changes"`
-	Checklist        []Item      `json:"checklist"`
+	SchemaVersion  int         `json:"schemaVersion"`
+	Tool           string      `json:"tool"`
+	ToolVersion    string      `json:"toolVersion"`
+	Mode           engine.Mode `json:"mode"`
+	Input          string      `json:"input"`
+	Output         string      `json:"output,omitempty"`
+	Action         string      `json:"action"`
+	Steps          []string    `json:"steps"`
+	StartVersion   string      `json:"startVersion,omitempty"`
+	EndVersion     string      `json:"endVersion,omitempty"`
+	StartAMVersion string      `json:"startAmVersion,omitempty"`
+	Recorded       []string    `json:"recordedRuleIds"`
+	Skipped        []string    `json:"skippedRuleIds"`
+	Created        []string    `json:"created"`
+	Deleted        []string    `json:"deleted"`
+	Changed        []string    `json:"changed"`
+	Unmatched      []string    `json:"unmatchedRules"`
+	Notices        []Notice    `json:"notices"`
+	Summary        Summary     `json:"summary"`
+	Changes        []Change    `json:"changes"`
+	Checklist      []Item      `json:"checklist"`
 
 	run Run // for the HTML page's diffs
+}
+
+// Notice is one engine.Notice: something the run tells besides its changes.
+type Notice struct {
+	Code      engine.NoticeCode `json:"code"`
+	Rule      string            `json:"rule,omitempty"`
+	File      string            `json:"file,omitempty"`
+	Pointer   string            `json:"pointer,omitempty"`
+	Message   string            `json:"message"`
+	Transform string            `json:"transform,omitempty"`
+	Reason    string            `json:"reason,omitempty"`
+	// Text is the notice as the console prints it.
+	Text string `json:"-"`
 }
 
 // Summary holds the counts a reviewer reads first.
@@ -153,13 +166,17 @@ func Build(run Run) (*Report, error) {
 		Steps: []string{}, StartVersion: res.StartVersion, EndVersion: res.EndVersion,
 		Recorded: nonNil(res.Recorded), Skipped: nonNil(res.Skipped),
 		Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Changed: nonNil(res.Changed), Unmatched: []string{},
-		Warnings: nonNil(res.Warnings), NotImplemented: nonNil(res.NotImplemented), KeptPlaceholders: nonNil(res.KeptPlaceholders),
+		Notices: []Notice{},
 		Changes: []Change{}, Checklist: []Item{}, run: run,
 	}
 	if res.Chain != nil {
 		for _, s := range res.Chain.Steps {
 			r.Steps = append(r.Steps, s.Name)
 		}
+	}
+	for _, n := range res.Notices {
+		r.Notices = append(r.Notices, Notice{Code: n.Code, Rule: n.RuleID, File: n.File, Pointer: n.Pointer,
+			Message: n.Message, Transform: n.Transform, Reason: n.Reason, Text: n.String()})
 	}
 	for _, u := range res.Unmatched {
 		r.Unmatched = append(r.Unmatched, u.ID)
