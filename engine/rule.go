@@ -11,6 +11,15 @@ type Chain struct {
 	// ConfigVersions maps an AM release to the configurationVersion it
 	// writes (FBC), for trees without version tracking.
 	ConfigVersions map[string]string
+	// Optional lists the rules of the chain's steps left out because their
+	// optional group was not switched on, so that what is said about a
+	// run can name them.
+	Optional []OptionalRule
+}
+
+// OptionalRule is a rule of an optional group.
+type OptionalRule struct {
+	ID, Title, Group string
 }
 
 // Step describes one version step of a chain.

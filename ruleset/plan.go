@@ -317,6 +317,7 @@ func (s *Set) Compile(files []*File, cfg Config) (*engine.Chain, error) {
 				continue
 			}
 			if r.Group != "" && !contains(cfg.Groups, r.Group) && !contains(cfg.Only, r.ID) {
+				chain.Optional = append(chain.Optional, engine.OptionalRule{ID: r.ID, Title: r.Title, Group: r.Group})
 				continue
 			}
 			if len(cfg.Only) > 0 {

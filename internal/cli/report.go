@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"context"
-
 	"github.com/amupgrade/amupgrade/engine"
 	"github.com/amupgrade/amupgrade/internal/report"
 )
@@ -20,7 +18,7 @@ func buildReport(o *options, res *engine.Result, col *report.Collector) (*report
 		action = "dry-run"
 	}
 	rpt, err := report.Build(report.Run{
-		Result: res, Collector: col, Input: o.in, OutputDir: o.out, Action: action, From: o.fromText,
+		Result: res, Collector: col, Input: o.in, OutputDir: o.out, Action: action, From: o.fromText, Target: target(o, res.Chain),
 		ToolVersion: Version, TomcatServerXML: o.tomcatXML, Masker: report.Masker{Show: o.showSecrets},
 	})
 	if err != nil {
@@ -32,8 +30,19 @@ func buildReport(o *options, res *engine.Result, col *report.Collector) (*report
 // startProgress starts the progress bar of a run on stderr: on a terminal,
 // without -q, for runs that take more than a moment. The log lines printed
 // meanwhile erase it first.
-func (c *CLI) startProgress(ctx context.Context, o *options, lg *logger) (context.Context, *report.Progress) {
-	p := report.NewProgress(c.Stderr, !o.quiet)
+func (c *CLI) startProgress(o *options, lg *logger) *Progress {
+	p := NewProgress(c.Stderr, !o.quiet)
 	lg.console = p.Writer(lg.console)
-	return p.Context(ctx), p
+	return p
+}
+
+// target is the release an upgrade goes to: --to, else the last step's.
+func target(o *options, chain *engine.Chain) engine.Version {
+	if o.to != nil {
+		return o.to
+	}
+	if chain != nil && len(chain.Steps) > 0 {
+		return chain.Steps[len(chain.Steps)-1].To
+	}
+	return nil
 }

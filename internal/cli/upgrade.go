@@ -16,75 +16,125 @@ import (
 	"github.com/amupgrade/amupgrade/internal/report"
 )
 
-// upgrade runs one upgrade: rules, then one pass that reads, upgrades,
-// prints and stages each file, then the swap, diff or check. Every error is
-// found before the output folder changes.
+// upgrade runs one upgrade in four steps, each short enough to read at
+// once: begin (folders, log, recovery), plan (layout, rules, the tree
+// listed), pass (one pass that reads, upgrades, prints and stages each
+// file) and finish (notices, checks, then the swap, diff or check, the
+// report and the summary). Every error is found before the output folder
+// changes.
 func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
-	inPlace, err := checkFolders(o)
-	if err != nil {
+	u := &upgradeRun{c: c, o: o}
+	defer u.close()
+	if err := u.begin(ctx); err != nil {
 		return 0, err
+	}
+	if err := u.plan(ctx); err != nil {
+		return 0, err
+	}
+	if err := u.pass(ctx); err != nil {
+		return 0, err
+	}
+	return u.finish(ctx)
+}
+
+// upgradeRun is the state the steps of one upgrade share.
+type upgradeRun struct {
+	c    *CLI
+	o    *options
+	lg   *logger
+	prog *Progress
+	// closers run when the upgrade ends, last first.
+	closers []func()
+
+	inPlace bool
+	layout  engine.Layout
+	tree    *engine.Tree
+	chain   *engine.Chain
+	w       *atomictree.Writer // nil when nothing is written
+	col     *report.Collector
+	res     *engine.Result
+}
+
+func (u *upgradeRun) close() {
+	for i := len(u.closers) - 1; i >= 0; i-- {
+		u.closers[i]()
+	}
+}
+
+// writes reports whether the run writes the upgraded tree.
+func (u *upgradeRun) writes() bool { return !u.o.diff && !u.o.check && !u.o.dryRun }
+
+// begin checks the folders, opens the log, starts the progress bar and
+// tidies what an interrupted run left beside the output.
+func (u *upgradeRun) begin(ctx context.Context) error {
+	o := u.o
+	var err error
+	if u.inPlace, err = checkFolders(o); err != nil {
+		return err
 	}
 	var logFile *os.File
 	if o.log != "" {
 		if logFile, err = os.Create(o.log); err != nil {
-			return 0, &usageError{fmt.Sprintf("--log-output: %v", err)}
+			return &usageError{fmt.Sprintf("--log-output: %v", err)}
 		}
-		defer logFile.Close()
+		u.closers = append(u.closers, func() { logFile.Close() })
 	}
-	out := c.Stdout
+	out := u.c.Stdout
 	if o.diff {
-		out = c.Stderr
+		out = u.c.Stderr
 	}
-	lg := &logger{console: out, file: logFile, quiet: o.quiet}
-	ctx, prog := c.startProgress(ctx, o, lg)
-	defer prog.Stop()
-
-	if o.out != "" && !o.dryRun && !o.diff && !o.check {
+	u.lg = &logger{console: out, file: logFile, quiet: o.quiet}
+	u.prog = u.c.startProgress(o, u.lg)
+	u.closers = append(u.closers, u.prog.Stop)
+	if o.out != "" && u.writes() {
 		done, err := atomictree.Recover(o.out)
 		if err != nil {
-			return 0, fmt.Errorf("cleaning up after an interrupted run: %w", err)
+			return fmt.Errorf("cleaning up after an interrupted run: %w", err)
 		}
 		for _, s := range done {
-			lg.printf("%s", s)
+			u.lg.printf("%s", s)
 		}
 	}
+	return nil
+}
 
+// plan detects the layout, loads the rules and lists the tree. Explicit
+// rules are checked before the tree is read. Planned steps need the version
+// an Amster export comes from, read from its files; otherwise they are
+// loaded while the tree is listed.
+func (u *upgradeRun) plan(ctx context.Context) error {
+	o := u.o
 	layout, err := engine.DetectLayout(o.in)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if o.mode == engine.FBC && layout.Mode != engine.FBC {
-		return 0, &usageError{fmt.Sprintf("--fileBasedMode given, but %s is an Amster export (it has global/ or realms/ and no realm/ folder); leave out --fileBasedMode", o.in)}
+		return &usageError{fmt.Sprintf("--fileBasedMode given, but %s is an Amster export (it has global/ or realms/ and no realm/ folder); leave out --fileBasedMode", o.in)}
 	}
-
-	// Explicit rules are checked before the tree is read. Planned steps
-	// need the version an Amster export comes from, read from its files;
-	// otherwise they are loaded while the tree is listed.
-	var chain *engine.Chain
+	u.layout = layout
 	var planned chan error
 	switch {
 	case len(o.rules) > 0:
-		if chain, err = loadChain(o, layout.Mode, nil); err != nil {
-			return 0, err
+		if u.chain, err = loadChain(o, layout.Mode, nil); err != nil {
+			return err
 		}
 	case layout.Mode == engine.FBC || o.from != nil:
 		planned = make(chan error, 1)
 		go func() {
 			var err error
-			chain, err = loadChain(o, layout.Mode, o.from)
+			u.chain, err = loadChain(o, layout.Mode, o.from)
 			planned <- err
 		}()
 	}
-	lg.printf("Reading existing configuration from files in %s…", o.in)
-	prog.Phase("reading", 0)
+	u.lg.printf("Reading existing configuration from files in %s…", o.in)
+	u.prog.Phase("reading", 0)
 	// An FBC tree is only listed here: the upgrade reads each file when it
 	// comes to it. An Amster export is read whole, as its files' amsterVersion
 	// says which steps to plan.
-	var tree *engine.Tree
 	if layout.Mode == engine.Amster {
-		tree, err = engine.ReadTree(ctx, o.in, o.engine.Jobs)
+		u.tree, err = engine.ReadTree(ctx, o.in, o.engine.Jobs)
 	} else {
-		tree, err = engine.ScanTree(o.in)
+		u.tree, err = engine.ScanTree(o.in)
 	}
 	if planned != nil {
 		if perr := <-planned; err == nil && perr != nil {
@@ -92,53 +142,58 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		}
 	}
 	if err != nil {
-		return 0, err
+		return err
 	}
-	if chain == nil {
+	if u.chain == nil {
 		var start engine.Version
-		if v := tree.AmsterVersion(); v != "" {
+		if v := u.tree.AmsterVersion(); v != "" {
 			start, _ = engine.ParseVersion(v)
 		}
-		if chain, err = loadChain(o, layout.Mode, start); err != nil {
-			return 0, err
+		if u.chain, err = loadChain(o, layout.Mode, start); err != nil {
+			return err
 		}
 	}
-	if chain.Mode != "" && chain.Mode != layout.Mode {
-		return 0, modeMismatch(o, layout.Mode)
+	if u.chain.Mode != "" && u.chain.Mode != layout.Mode {
+		return modeMismatch(o, layout.Mode)
 	}
 	var names []string
-	for _, s := range chain.Steps {
+	for _, s := range u.chain.Steps {
 		names = append(names, s.File)
 	}
-	lg.printf("Modifying configuration based on rules in [%s]…", strings.Join(names, ", "))
+	u.lg.printf("Modifying configuration based on rules in [%s]…", strings.Join(names, ", "))
 	if layout.Mode == engine.FBC {
-		lg.printf("reading configuration from file-based configuration json files")
+		u.lg.printf("reading configuration from file-based configuration json files")
 	} else {
-		lg.printf("reading configuration from Amster json files")
+		u.lg.printf("reading configuration from Amster json files")
 	}
+	return nil
+}
 
-	// Each file is written to the staging folder as soon as it is upgraded,
-	// and the new tree swapped in once every check has passed.
-	var w *atomictree.Writer
-	if !o.diff && !o.check && !o.dryRun {
-		if w, err = atomictree.NewWriter(ctx, o.out, atomictree.Options{Clean: o.clean || inPlace}); err != nil {
-			return 0, err
+// pass runs the upgrade over the tree: each file is observed by the report's
+// collector and written to the staging folder as soon as it is upgraded.
+func (u *upgradeRun) pass(ctx context.Context) error {
+	o := u.o
+	if u.writes() {
+		w, err := atomictree.NewWriter(ctx, o.out, atomictree.Options{Clean: o.clean || u.inPlace})
+		if err != nil {
+			return err
 		}
-		defer w.Abort()
+		u.w = w
+		u.closers = append(u.closers, w.Abort)
 	}
 	// Diffs cost: only --diff and the HTML report show them.
-	col := report.NewCollector(layout.Mode, o.diff || report.IsHTML(o.report), report.Masker{Show: o.showSecrets})
+	u.col = report.NewCollector(u.layout.Mode, o.diff || report.IsHTML(o.report), report.Masker{Show: o.showSecrets})
 	passCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	passCtx = prog.Context(passCtx) // counts files for the progress bar
 	var writeErr error
 	var once sync.Once
 	sink := func(f *engine.FileResult) error {
-		col.Observe(f)
-		if w == nil || f.Deleted {
+		u.prog.Add(1)
+		u.col.Observe(f)
+		if u.w == nil || f.Deleted {
 			return nil
 		}
-		err := w.Put(atomictree.File{Path: f.Path, Data: f.Out, Mode: f.Mode, Link: f.Link})
+		err := u.w.Put(atomictree.File{Path: f.Path, Data: f.Out, Mode: f.Mode, Link: f.Link})
 		if err != nil && !errors.Is(err, fs.ErrExist) {
 			// A full disk fails every file after: stop at the first.
 			once.Do(func() { writeErr = err; stop() })
@@ -148,31 +203,33 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		}
 		return nil
 	}
-	prog.Phase("upgrading", len(tree.Docs))
-	res, err := engine.Upgrade(passCtx, tree, chain, o.engine, o.render, sink)
+	u.prog.Phase("upgrading", len(u.tree.Docs))
+	res, err := engine.Upgrade(passCtx, u.tree, u.chain, o.engine, o.render, sink)
 	if writeErr != nil && ctx.Err() == nil {
-		return 0, &engine.Error{Code: engine.CodeWrite, Err: writeErr}
+		return &engine.Error{Code: engine.CodeWrite, Err: writeErr}
 	}
 	if err != nil {
+		return err
+	}
+	u.prog.Stop()
+	u.res = res
+	return nil
+}
+
+// finish reports what the pass found, refuses what --strict refuses, then
+// swaps the new tree in (or prints the diff), writes the report and prints
+// the summary.
+func (u *upgradeRun) finish(ctx context.Context) (int, error) {
+	o, res, lg := u.o, u.res, u.lg
+	printNotices(u.c, lg, o, res.Notices)
+	if err := strictErrors(o, res); err != nil {
 		return 0, err
 	}
-	prog.Stop()
-	printNotices(c, lg, o, res.Notices)
-	if kept := engine.NoticesOf(res.Notices, engine.NoticeKeptPlaceholder); o.strict && len(kept) > 0 {
-		return 0, &engine.Error{Code: engine.CodeApply, Msg: fmt.Sprintf("--strict: %d placeholders would have been overwritten (listed above)", len(kept))}
-	}
-	if o.strict && len(res.Unmatched) > 0 {
-		var ids []string
-		for _, r := range res.Unmatched {
-			ids = append(ids, fmt.Sprintf("%s (%s)", r.ID, r.Pos))
-		}
-		return 0, &engine.Error{Code: engine.CodeApply, Msg: fmt.Sprintf("--strict: %d rules applied to no document: %s", len(ids), strings.Join(ids, ", "))}
+	rpt, err := buildReport(o, res, u.col)
+	if err != nil {
+		return 0, err
 	}
 	mk := masker{show: o.showSecrets}
-	rpt, err := buildReport(o, res, col)
-	if err != nil {
-		return 0, err
-	}
 	for _, e := range res.Events {
 		line := formatEvent(e, mk)
 		if o.verbose {
@@ -183,26 +240,14 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 	}
 	switch {
 	case o.diff:
-		for _, d := range col.Diffs() {
-			io.WriteString(c.Stdout, d.Diff)
+		for _, d := range u.col.Diffs() {
+			io.WriteString(u.c.Stdout, d.Diff)
 		}
 	case o.check, o.dryRun:
 	default:
-		lg.printf("Writing configuration to new location at %s…", o.out)
-		var remove []string
-		if !o.clean {
-			remove = res.Deleted
-		}
-		prog.Phase("writing", 0)
-		rep, err := w.Commit(ctx, remove)
-		prog.Stop()
-		if err != nil {
+		if err := u.commit(ctx); err != nil {
 			return 0, err
 		}
-		if rep.NonAtomic != "" {
-			lg.warnf(c.Stderr, "%s", rep.NonAtomic)
-		}
-		lg.printf("Upgrade Completed, modified configuration saved to %s", o.out)
 	}
 	// After the write, which replaces the output folder: a report inside it
 	// (or inside the tree upgraded in place) would otherwise be lost.
@@ -219,6 +264,45 @@ func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
 		return ExitChanges, nil
 	}
 	return ExitOK, nil
+}
+
+// commit swaps the staged tree in.
+func (u *upgradeRun) commit(ctx context.Context) error {
+	u.lg.printf("Writing configuration to new location at %s…", u.o.out)
+	var remove []string
+	if !u.o.clean {
+		remove = u.res.Deleted
+	}
+	u.prog.Phase("writing", 0)
+	rep, err := u.w.Commit(ctx, remove)
+	u.prog.Stop()
+	if err != nil {
+		return err
+	}
+	if rep.NonAtomic != "" {
+		u.lg.warnf(u.c.Stderr, "%s", rep.NonAtomic)
+	}
+	u.lg.printf("Upgrade Completed, modified configuration saved to %s", u.o.out)
+	return nil
+}
+
+// strictErrors is what --strict refuses: placeholders an operation would
+// have overwritten, and rules that applied to no document.
+func strictErrors(o *options, res *engine.Result) error {
+	if !o.strict {
+		return nil
+	}
+	if kept := engine.NoticesOf(res.Notices, engine.NoticeKeptPlaceholder); len(kept) > 0 {
+		return &engine.Error{Code: engine.CodeApply, Msg: fmt.Sprintf("--strict: %d placeholders would have been overwritten (listed above)", len(kept))}
+	}
+	if len(res.Unmatched) > 0 {
+		var ids []string
+		for _, r := range res.Unmatched {
+			ids = append(ids, fmt.Sprintf("%s (%s)", r.ID, r.Pos))
+		}
+		return &engine.Error{Code: engine.CodeApply, Msg: fmt.Sprintf("--strict: %d rules applied to no document: %s", len(ids), strings.Join(ids, ", "))}
+	}
+	return nil
 }
 
 // modeMismatch explains which rules fit the tree.

@@ -2,8 +2,6 @@ package report
 
 import (
 	"bytes"
-	"context"
-	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -15,7 +13,8 @@ import (
 	"testing"
 
 	"github.com/amupgrade/amupgrade/engine"
-	"github.com/amupgrade/amupgrade/ruleset"
+	"github.com/amupgrade/amupgrade/internal/checklist"
+	"github.com/amupgrade/amupgrade/internal/upgradetest"
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/diff"
 	"github.com/rogpeppe/go-internal/txtar"
@@ -43,63 +42,19 @@ type Upgrade struct {
 // Apply reads the tree and upgrades it in memory.
 func (u Upgrade) Apply(tb testing.TB) (*engine.Result, *engine.Output) {
 	tb.Helper()
-	ctx := context.Background()
-	tree, err := engine.ReadTree(ctx, u.In, 0)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	mode := tree.Layout.Mode
-	chain := &engine.Chain{Mode: mode}
-	if u.To != "" || u.Rules != nil {
-		set, err := ruleset.Bundled()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		var to engine.Version
-		if u.To != "" {
-			to = engine.MustVersion(u.To)
-		}
-		var files []*ruleset.File
-		for _, r := range u.Rules {
-			fs, err := set.Resolve(r, mode)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			files = append(files, fs...)
-		}
-		if u.Rules == nil {
-			var start engine.Version
-			if u.Run.From != "" {
-				start = engine.MustVersion(u.Run.From)
-			} else if mode == engine.Amster {
-				start, _ = engine.ParseVersion(tree.AmsterVersion())
-			}
-			if files, err = set.Plan(mode, start, to); err != nil {
-				tb.Fatal(err)
-			}
-		}
-		if chain, err = set.Compile(files, ruleset.Config{To: to, Groups: u.With}); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	res, err := engine.Apply(ctx, tree, chain, engine.Options{From: u.Run.From, IgnoreNoRuleTracking: u.IgnoreNoRuleTracking,
-		AmsterVersion: u.AmsterVersion})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	out, err := res.Render(ctx, engine.RenderOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return res, out
+	return u.upgrade().Apply(tb)
 }
 
 // Files runs the upgrade and returns the files as the streamed upgrade
 // hands them over.
 func (u Upgrade) Files(tb testing.TB) (*engine.Result, []*engine.FileResult) {
 	tb.Helper()
-	res, out := u.Apply(tb)
-	return res, fileResults(res, out)
+	return u.upgrade().Files(tb)
+}
+
+func (u Upgrade) upgrade() upgradetest.Upgrade {
+	return upgradetest.Upgrade{In: u.In, To: u.To, Rules: u.Rules, With: u.With, From: u.Run.From,
+		AmsterVersion: u.AmsterVersion, IgnoreNoRuleTracking: u.IgnoreNoRuleTracking}
 }
 
 // Report runs the upgrade and builds its report, with diffs.
@@ -130,39 +85,6 @@ func (u Upgrade) build(tb testing.TB, res *engine.Result, c *Collector) *Report 
 	return r
 }
 
-// fileResults lists the files of an upgrade made with Apply and Render as
-// engine.Upgrade hands them to its Sink: every file of the new tree (a
-// renamed one once, under its new path, with From), then the deleted files.
-func fileResults(res *engine.Result, out *engine.Output) []*engine.FileResult {
-	created := map[string]bool{}
-	for _, p := range res.Created {
-		created[p] = true
-	}
-	var files []*engine.FileResult
-	renamedFrom := map[string]bool{}
-	for i, d := range res.Tree.Docs {
-		f := &engine.FileResult{Path: d.Path, In: d.Raw, Out: out.Files[i].Data, Mode: d.Mode, Link: d.Link, JSON: d.JSON,
-			Entity: d.Entity, Created: d.Created, Unchanged: out.Unchanged[i]}
-		if created[d.Path] && !d.Created {
-			// Renamed: Apply keeps the bytes read under the old path
-			// too, in the same slice.
-			for _, p := range res.Deleted {
-				if raw := res.DeletedRaw[p]; len(raw) > 0 && len(d.Raw) > 0 && &raw[0] == &d.Raw[0] {
-					f.From = p
-					renamedFrom[p] = true
-				}
-			}
-		}
-		files = append(files, f)
-	}
-	for _, p := range res.Deleted {
-		if !renamedFrom[p] {
-			files = append(files, &engine.FileResult{Path: p, In: res.DeletedRaw[p], JSON: true, Deleted: true})
-		}
-	}
-	return files
-}
-
 // printedDiff is what --diff printed before the upgrade streamed, from the
 // whole new tree in memory: the reference for Collector.Diffs.
 func printedDiff(res *engine.Result, out *engine.Output, mk Masker) string {
@@ -187,34 +109,23 @@ func printedDiff(res *engine.Result, out *engine.Output, mk Masker) string {
 	return w.String()
 }
 
-// txtarTree writes testdata/checklist/NAME.txtar out as a tree.
+// checklistCases is where the checklist's test trees are.
+var checklistCases = filepath.Join("..", "checklist", "testdata")
+
+// txtarTree writes the checklist's test tree NAME out.
 func txtarTree(tb testing.TB, name string) string {
 	tb.Helper()
-	ar, err := txtar.ParseFile(filepath.Join("testdata", "checklist", name+".txtar"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	dir := tb.TempDir()
-	for _, f := range ar.Files {
-		p := filepath.Join(dir, filepath.FromSlash(f.Name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	return dir
+	return upgradetest.TxtarTree(tb, filepath.Join(checklistCases, name+".txtar"))
 }
 
-// copiedTree is testdata/checklist/NAME.txtar with the whole tree copied
+// copiedTree is the checklist's test tree NAME with the whole tree copied
 // n more times under other realm and server folders (realm/root becomes
 // realm/root1, global/Servers/01 global/Servers/02, …), so that
 // every checklist item finds evidence in several files, in more than one
 // place of the path order.
 func copiedTree(tb testing.TB, name string, n int) string {
 	tb.Helper()
-	ar, err := txtar.ParseFile(filepath.Join("testdata", "checklist", name+".txtar"))
+	ar, err := txtar.ParseFile(filepath.Join(checklistCases, name+".txtar"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -363,7 +274,7 @@ func TestCollectorDiffs(t *testing.T) {
 	u := renameUpgrade(t)
 	res, out := u.Apply(t)
 	c := NewCollector(res.Tree.Layout.Mode, true, Masker{})
-	observeShuffled(c, fileResults(res, out), 1)
+	observeShuffled(c, upgradetest.FileResults(res, out), 1)
 	var got []string
 	var text strings.Builder
 	for _, d := range c.Diffs() {
@@ -390,7 +301,7 @@ func TestCollectorDiffs(t *testing.T) {
 		for _, mk := range []Masker{{}, {Show: true}} {
 			res, out := u.Apply(t)
 			c := NewCollector(res.Tree.Layout.Mode, true, mk)
-			observeShuffled(c, fileResults(res, out), 2)
+			observeShuffled(c, upgradetest.FileResults(res, out), 2)
 			var text strings.Builder
 			for _, d := range c.Diffs() {
 				text.WriteString(d.Diff)
@@ -505,7 +416,7 @@ func BenchmarkCollector(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				c := observe(diffs)
-				if _, err := checklist(Run{Result: res}, c.sortedFacts(), ""); err != nil {
+				if _, err := checklist.Build(c.facts, checklist.Options{Chain: res.Chain}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -514,46 +425,32 @@ func BenchmarkCollector(b *testing.B) {
 	}
 }
 
-func TestNeedle(t *testing.T) {
-	n := newNeedle(`"script"`, `script"`)
-	tests := []struct {
-		data string
-		want int
-	}{
-		{``, -1},
-		{`script"`, -1}, // the anchor, with no room for the quote before it
-		{`{"script":1}`, 1},
-		{`{"noscript":1,"script":2}`, 14},
-		{`"script`, -1},
-		{`x"script"`, 1},
+// The console prints one line per item that applies, and nothing when
+// none does; an upgrade to an earlier release says the later steps do not
+// apply.
+func TestConsoleLines(t *testing.T) {
+	t.Parallel()
+	r := Upgrade{In: txtarTree(t, "amster-651"), IgnoreNoRuleTracking: true}.Report(t)
+	lines := r.ConsoleLines()
+	if len(lines) != 1+len(r.Applicable()) || !strings.HasPrefix(lines[0], "Manual steps") {
+		t.Fatalf("console lines:\n%s", strings.Join(lines, "\n"))
 	}
-	for _, tt := range tests {
-		if got := n.index([]byte(tt.data)); got != tt.want {
-			t.Errorf("index(%q) = %d, want %d", tt.data, got, tt.want)
-		}
-		if got, want := n.index([]byte(tt.data)), bytes.Index([]byte(tt.data), n.s); got != want {
-			t.Errorf("index(%q) = %d, bytes.Index %d", tt.data, got, want)
-		}
+	if !strings.HasPrefix(lines[1], "  - Transient state encryption key: ") || !strings.HasSuffix(lines[1], " (guide: Before you upgrade)") {
+		t.Errorf("first item line: %q", lines[1])
 	}
-}
+	r.Checklist = []checklist.Item{{ID: "x", Applies: checklist.No}, {ID: "y", Applies: checklist.Unknown}}
+	if lines := r.ConsoleLines(); lines != nil {
+		t.Errorf("nothing applies, yet the console prints:\n%s", strings.Join(lines, "\n"))
+	}
 
-func TestEncodedJavax(t *testing.T) {
-	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
-	tests := []struct {
-		data string
-		want bool
-	}{
-		{`{"data":{"script":"` + b64("var c = new javax.servlet.http.Cookie('a', 'b');") + `"}}`, true},
-		{`{"data":{"script" : "` + b64("var x = 1;\nvar ws = javax.websocket.Session;") + `"}}`, true},
-		{`{"data":{"script":"` + b64("var x = javax.xml.parsers;") + `"}}`, false},
-		{`{"data":{"script":"4a1c3f0e-1111-4c5a-9a4e-2f1d3c4b5a6e"}}`, false},
-		{`{"data":{"script":{"id":"x"},"type":"script"}}`, false},
-		{`{"data":{"script":"a\u002eb"}}`, true}, // escapes: the parse decides
-		{`{"data":{"nodes":[{"script":"x"},{"script":"` + b64("javax.servlet.A") + `"}]}}`, true},
+	r = Upgrade{In: txtarTree(t, "amster-651"), IgnoreNoRuleTracking: true, Run: Run{Target: engine.Version{7, 4, 0}}}.Report(t)
+	want := []string{
+		"Manual steps from the PingAM 8.1 upgrade guide (2; the report has the evidence):",
+		"  - Identity store schema for the Retry Limit Decision node (opendj_retry_limit_node_count.ldif): upgrading from AM 6.5.1 with a PingDS identity store: apply opendj_retry_limit_node_count.ldif (guide: Identity store)",
+		"  - Custom advanced server properties: 1 custom server-default property and 1 per-server property, which amupgrade keeps; check they are still wanted (guide: Update tools, scripts, and components)",
+		"The PingAM 8.1 upgrade guide's steps for later releases do not apply to an upgrade to AM 7.4.0 (5 left out; the report lists them).",
 	}
-	for _, tt := range tests {
-		if got := encodedJavax([]byte(tt.data)); got != tt.want {
-			t.Errorf("encodedJavax(%s) = %v, want %v", tt.data, got, tt.want)
-		}
+	if diff := cmp.Diff(want, r.ConsoleLines()); diff != "" {
+		t.Errorf("--to 7.4.0 (-want +got):\n%s", diff)
 	}
 }

@@ -2,9 +2,9 @@
 // by hand.
 //
 // Build turns an upgrade into a Report: every change with its rule's title,
-// the files created and deleted, the versions, and a checklist of the manual
-// steps of the PingAM 8.1 upgrade guide, each read from the upgraded
-// configuration with its evidence (file and JSON Pointer). The upgrade
+// the files created and deleted, the versions, and the checklist of the
+// manual steps of the PingAM 8.1 upgrade guide (package checklist), each
+// read from the upgraded configuration with its evidence. The upgrade
 // streams and the engine.Result holds no file's bytes, so what Build reads
 // of the files (their services, the diffs, the checklist's evidence) a
 // Collector gathers as each file goes by. A Report is written as JSON (a
@@ -13,7 +13,7 @@
 // are masked in both unless Masker.Show is set.
 //
 // The package also holds Masker, the masking rules every printed value goes
-// through, and Progress, the progress bar of long runs on a terminal.
+// through. The checklist itself is package checklist.
 package report
 
 import (
@@ -31,6 +31,7 @@ import (
 
 	"github.com/amupgrade/amupgrade/amjson"
 	"github.com/amupgrade/amupgrade/engine"
+	"github.com/amupgrade/amupgrade/internal/checklist"
 )
 
 // SchemaVersion is the version of the JSON report's schema. It changes only
@@ -53,6 +54,9 @@ type Run struct {
 	From string
 	// ToolVersion is amupgrade's version.
 	ToolVersion string
+	// Target is the AM release the upgrade goes to (--to, or the last
+	// step's); nil when not known.
+	Target engine.Version
 	// TomcatServerXML, when set, is the path of a Tomcat server.xml to check
 	// (--tomcat-server-xml).
 	TomcatServerXML string
@@ -62,27 +66,27 @@ type Run struct {
 // Report is the JSON document written by --report. Field order is the
 // order of the JSON text.
 type Report struct {
-	SchemaVersion  int         `json:"schemaVersion"`
-	Tool           string      `json:"tool"`
-	ToolVersion    string      `json:"toolVersion"`
-	Mode           engine.Mode `json:"mode"`
-	Input          string      `json:"input"`
-	Output         string      `json:"output,omitempty"`
-	Action         string      `json:"action"`
-	Steps          []string    `json:"steps"`
-	StartVersion   string      `json:"startVersion,omitempty"`
-	EndVersion     string      `json:"endVersion,omitempty"`
-	StartAMVersion string      `json:"startAmVersion,omitempty"`
-	Recorded       []string    `json:"recordedRuleIds"`
-	Skipped        []string    `json:"skippedRuleIds"`
-	Created        []string    `json:"created"`
-	Deleted        []string    `json:"deleted"`
-	Changed        []string    `json:"changed"`
-	Unmatched      []string    `json:"unmatchedRules"`
-	Notices        []Notice    `json:"notices"`
-	Summary        Summary     `json:"summary"`
-	Changes        []Change    `json:"changes"`
-	Checklist      []Item      `json:"checklist"`
+	SchemaVersion  int              `json:"schemaVersion"`
+	Tool           string           `json:"tool"`
+	ToolVersion    string           `json:"toolVersion"`
+	Mode           engine.Mode      `json:"mode"`
+	Input          string           `json:"input"`
+	Output         string           `json:"output,omitempty"`
+	Action         string           `json:"action"`
+	Steps          []string         `json:"steps"`
+	StartVersion   string           `json:"startVersion,omitempty"`
+	EndVersion     string           `json:"endVersion,omitempty"`
+	StartAMVersion string           `json:"startAmVersion,omitempty"`
+	Recorded       []string         `json:"recordedRuleIds"`
+	Skipped        []string         `json:"skippedRuleIds"`
+	Created        []string         `json:"created"`
+	Deleted        []string         `json:"deleted"`
+	Changed        []string         `json:"changed"`
+	Unmatched      []string         `json:"unmatchedRules"`
+	Notices        []Notice         `json:"notices"`
+	Summary        Summary          `json:"summary"`
+	Changes        []Change         `json:"changes"`
+	Checklist      []checklist.Item `json:"checklist"`
 
 	run Run // for the HTML page's diffs
 }
@@ -167,7 +171,7 @@ func Build(run Run) (*Report, error) {
 		Recorded: nonNil(res.Recorded), Skipped: nonNil(res.Skipped),
 		Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Changed: nonNil(res.Changed), Unmatched: []string{},
 		Notices: []Notice{},
-		Changes: []Change{}, Checklist: []Item{}, run: run,
+		Changes: []Change{}, Checklist: []checklist.Item{}, run: run,
 	}
 	if res.Chain != nil {
 		for _, s := range res.Chain.Steps {
@@ -208,9 +212,14 @@ func Build(run Run) (*Report, error) {
 			Old: raw(e.Pointer, e.Old), New: raw(e.Pointer, e.New), Title: titles[e.Step+"\x00"+e.RuleID], Service: eventService(c, e)})
 	}
 	r.summarize(res.Differ, order)
-	facts := c.sortedFacts()
-	r.StartAMVersion = startAMVersion(run, facts)
-	items, err := checklist(run, facts, r.StartAMVersion)
+	r.StartAMVersion = startAMVersion(run, c.facts)
+	items, err := checklist.Build(c.facts, checklist.Options{Chain: res.Chain, From: r.StartAMVersion, Target: run.Target,
+		TomcatServerXML: run.TomcatServerXML, Mask: func(key, val string) string {
+			if !mk.Show && SecretName(key) && val != "" && !strings.HasPrefix(val, "&{") {
+				return "********"
+			}
+			return val
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -338,10 +347,10 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // Applicable returns the checklist items that apply (yes).
-func (r *Report) Applicable() []Item {
-	var out []Item
+func (r *Report) Applicable() []checklist.Item {
+	var out []checklist.Item
 	for _, it := range r.Checklist {
-		if it.Applies == Yes {
+		if it.Applies == checklist.Yes {
 			out = append(out, it)
 		}
 	}
@@ -352,12 +361,22 @@ func (r *Report) Applicable() []Item {
 // a heading and one line per item that applies; none when nothing applies.
 func (r *Report) ConsoleLines() []string {
 	items := r.Applicable()
-	if len(items) == 0 {
-		return nil
+	var lines []string
+	if len(items) > 0 {
+		lines = append(lines, fmt.Sprintf("Manual steps from the PingAM 8.1 upgrade guide (%d; the report has the evidence):", len(items)))
 	}
-	lines := []string{fmt.Sprintf("Manual steps from the PingAM 8.1 upgrade guide (%d; the report has the evidence):", len(items))}
 	for _, it := range items {
 		lines = append(lines, fmt.Sprintf("  - %s: %s (guide: %s)", it.Title, it.Summary, it.Section))
+	}
+	var later int
+	for _, it := range r.Checklist {
+		if checklist.BeyondTarget(it, r.run.Target) {
+			later++
+		}
+	}
+	if later > 0 {
+		lines = append(lines, fmt.Sprintf("The PingAM 8.1 upgrade guide's steps for later releases do not apply to an upgrade to AM %s (%d left out; the report lists them).",
+			r.run.Target, later))
 	}
 	return lines
 }
@@ -375,4 +394,40 @@ func eventService(c *Collector, e engine.Event) string {
 		return e.Type
 	}
 	return c.service(e.File)
+}
+
+// startAMVersion is the AM release the configuration comes from: --from,
+// the amsterVersion most files of an Amster export carry (or the first
+// step's version), the server defaults' com.iplanet.am.version, or the
+// release whose configurationVersion the tree records (when only one
+// release writes it). "" when unknown.
+func startAMVersion(run Run, f *checklist.Facts) string {
+	if run.From != "" {
+		return run.From
+	}
+	res := run.Result
+	if res.Tree.Layout.Mode == engine.Amster {
+		// As read: -a stamps the new version into the tree in memory.
+		best := f.AmsterVersion()
+		if best == "" && res.Chain != nil && len(res.Chain.Steps) > 0 && res.Chain.Steps[0].From != nil {
+			best = res.Chain.Steps[0].From.String()
+		}
+		return best
+	}
+	if v := f.ServerVersion(); v != "" {
+		return v
+	}
+	if res.Chain == nil || res.StartVersion == "" {
+		return ""
+	}
+	var releases []string
+	for rel, cv := range res.Chain.ConfigVersions {
+		if cv == res.StartVersion {
+			releases = append(releases, rel)
+		}
+	}
+	if len(releases) == 1 {
+		return releases[0]
+	}
+	return ""
 }

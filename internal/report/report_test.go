@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/amupgrade/amupgrade/internal/checklist"
 	"github.com/amupgrade/amupgrade/internal/report"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -226,7 +227,7 @@ func TestHTMLReport(t *testing.T) {
 	// Links go inside the page, or to the upgrade guide; configuration values
 	// that hold addresses are text.
 	for _, m := range hrefAttr.FindAllStringSubmatch(html, -1) {
-		if !strings.HasPrefix(m[1], "#") && !strings.HasPrefix(m[1], report.GuideURL+"#") {
+		if !strings.HasPrefix(m[1], "#") && !strings.HasPrefix(m[1], checklist.GuideURL+"#") {
 			t.Errorf("the page links to %s", m[1])
 		}
 	}

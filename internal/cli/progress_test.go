@@ -1,8 +1,7 @@
-package report
+package cli
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -30,10 +29,9 @@ func (l *lockedBuffer) String() string {
 func TestProgressDraws(t *testing.T) {
 	var out lockedBuffer
 	p := newProgress(&out, 0, time.Millisecond)
-	ctx := p.Context(context.Background())
 	p.Phase("applying rules", 10)
 	for range 4 {
-		_ = ctx.Err() // the engine checks once per file
+		p.Add(1) // the sink counts each file
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(out.String(), "4/10 files") && time.Now().Before(deadline) {
@@ -49,10 +47,8 @@ func TestProgressDraws(t *testing.T) {
 	if s := out.String(); !strings.HasSuffix(s, "\r\033[K") {
 		t.Errorf("the bar is not erased before a log line: %q", s[max(0, len(s)-40):])
 	}
-	// More checks than files: capped at the total.
-	for range 20 {
-		_ = ctx.Err()
-	}
+	// More files than the total: capped at the total.
+	p.Add(20)
 	for !strings.Contains(out.String(), "10/10 files") && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
@@ -87,10 +83,7 @@ func TestProgressOffTerminal(t *testing.T) {
 	if p != nil {
 		t.Fatal("a progress bar on a buffer")
 	}
-	ctx := context.Background()
-	if p.Context(ctx) != ctx {
-		t.Error("a disabled progress wraps the context")
-	}
+	p.Add(1)
 	p.Phase("reading", 0)
 	p.Stop()
 	if w := p.Writer(&out); w != &out {

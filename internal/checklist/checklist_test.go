@@ -1,20 +1,54 @@
-package report
+package checklist
 
 import (
+	"bytes"
+	"cmp"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
+
+	"github.com/amupgrade/amupgrade/engine"
+	"github.com/amupgrade/amupgrade/internal/upgradetest"
 )
 
-// buildCase reads a tree from testdata/checklist/NAME.txtar, runs no rules
-// over it, and builds the report.
-func buildCase(t *testing.T, name string, run Run) *Report {
+// testCase is a checklist run over one of the trees in testdata, with no
+// rules: the start version from the tree (as the report finds it) unless
+// Options.From is given, secret property values masked unless show.
+type testCase struct {
+	opts Options
+	show bool
+}
+
+// build reads testdata/NAME.txtar, runs no rules over it, and checks the
+// checklist; it returns the items and the facts.
+func build(t *testing.T, name string, tc testCase) ([]Item, *Facts) {
 	t.Helper()
-	return Upgrade{In: txtarTree(t, name), IgnoreNoRuleTracking: true, Run: run}.Report(t)
+	res, files := upgradetest.Upgrade{In: upgradetest.TxtarTree(t, filepath.Join("testdata", name+".txtar")), IgnoreNoRuleTracking: true}.Files(t)
+	f := NewFacts(res.Tree.Layout.Mode)
+	for _, file := range files {
+		f.Observe(file)
+	}
+	o := tc.opts
+	o.Chain = res.Chain
+	if o.From == "" {
+		o.From = cmp.Or(f.AmsterVersion(), f.ServerVersion())
+	}
+	o.Mask = func(key, val string) string {
+		if !tc.show && strings.Contains(strings.ToLower(key), "password") {
+			return "********"
+		}
+		return val
+	}
+	items, err := Build(f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items, f
 }
 
 // brief prints an item as the tests compare it: the verdict, then each
@@ -43,7 +77,8 @@ func briefAll(items []Item) []string {
 }
 
 func TestChecklistFBC(t *testing.T) {
-	r := buildCase(t, "fbc-70-device", Run{})
+	t.Parallel()
+	items, facts := build(t, "fbc-70-device", testCase{})
 	const store = "realm/root/sunidentityrepositoryservice/1.0/organizationconfig/default/ds.json"
 	const servers = "realm/root/iplanetamplatformservice/1.0/globalconfig/default/com-sun-identity-servers/"
 	const scripts = "realm/root/scriptingservice/1.0/globalconfig/default/"
@@ -69,25 +104,26 @@ func TestChecklistFBC(t *testing.T) {
 		"  realm/root/scripts/custom.groovy:1 line 1: import javax.websocket.Session",
 		"tomcat-encoded-slash: unknown",
 	}
-	if diff := cmp.Diff(want, briefAll(r.Checklist)); diff != "" {
+	if diff := gocmp.Diff(want, briefAll(items)); diff != "" {
 		t.Errorf("checklist (-want +got):\n%s", diff)
 	}
-	if r.StartAMVersion != "7.0.2" {
-		t.Errorf("start AM version %q, want 7.0.2 (from com.iplanet.am.version)", r.StartAMVersion)
+	if v := facts.ServerVersion(); v != "7.0.2" {
+		t.Errorf("server version %q, want 7.0.2 (from com.iplanet.am.version)", v)
 	}
-	js := item(t, r, "javax-references")
+	js := item(t, items, "javax-references")
 	if want := "2 scripts and 1 allowlist entry still reference javax.servlet or javax.websocket; amupgrade --with jakarta migrates them"; js.Summary != want {
 		t.Errorf("summary %q, want %q", js.Summary, want)
 	}
 	// --show-secrets shows the value of a secret property.
-	r = buildCase(t, "fbc-70-device", Run{Masker: Masker{Show: true}})
-	if got := strings.Join(brief(item(t, r, "custom-advanced-properties")), "\n"); !strings.Contains(got, "com.example.proxy.password=hunter2") {
+	items, _ = build(t, "fbc-70-device", testCase{show: true})
+	if got := strings.Join(brief(item(t, items, "custom-advanced-properties")), "\n"); !strings.Contains(got, "com.example.proxy.password=hunter2") {
 		t.Errorf("--show-secrets: the property is still masked:\n%s", got)
 	}
 }
 
 func TestChecklistAmster(t *testing.T) {
-	r := buildCase(t, "amster-651", Run{})
+	t.Parallel()
+	items, _ := build(t, "amster-651", testCase{})
 	want := []string{
 		"transient-state-key: yes",
 		"  realms/root/KeyStoreMappings/am.authn.trees.transientstate.encryption.json#/data/aliases mapping in realm / only: AM needs it in a global store",
@@ -105,26 +141,27 @@ func TestChecklistAmster(t *testing.T) {
 		"  realms/root/Scripts/5e6f7a8b-3333-4c5a-9a4e-2f1d3c4b5a6e.json#/data/script:1 script Request script (base64), line 1: var r = requestObj; // javax.servlet.http.HttpServletRequest",
 		"tomcat-encoded-slash: unknown",
 	}
-	if diff := cmp.Diff(want, briefAll(r.Checklist)); diff != "" {
+	if diff := gocmp.Diff(want, briefAll(items)); diff != "" {
 		t.Errorf("checklist (-want +got):\n%s", diff)
 	}
-	if s, want := item(t, r, "javax-references").Summary, "1 script still references javax.servlet or javax.websocket"; !strings.HasPrefix(s, want) {
+	if s, want := item(t, items, "javax-references").Summary, "1 script still references javax.servlet or javax.websocket"; !strings.HasPrefix(s, want) {
 		t.Errorf("javax summary %q, want it to start with %q", s, want)
 	}
-	if s := item(t, r, "transient-state-key").Summary; !strings.Contains(s, "no global secret store maps") {
+	if s := item(t, items, "transient-state-key").Summary; !strings.Contains(s, "no global secret store maps") {
 		t.Errorf("a realm-only mapping is not enough: %q", s)
 	}
-	if a := item(t, r, "config-store-sort-aci").Action; !strings.Contains(a, `userdn = "ldap:///uid=am-config,ou=admins,ou=am-config"`) {
+	if a := item(t, items, "config-store-sort-aci").Action; !strings.Contains(a, `userdn = "ldap:///uid=am-config,ou=admins,ou=am-config"`) {
 		t.Errorf("the ACI does not name the bind DN of the tree:\n%s", a)
 	}
-	// --from wins over the export's amsterVersion.
-	r = buildCase(t, "amster-651", Run{From: "7.2.0"})
-	if it := item(t, r, "identity-store-retry-limit-schema"); it.Applies != No {
+	// A later start version (--from wins over the export's amsterVersion).
+	items, _ = build(t, "amster-651", testCase{opts: Options{From: "7.2.0"}})
+	if it := item(t, items, "identity-store-retry-limit-schema"); it.Applies != No {
 		t.Errorf("--from 7.2.0: %s %s", it.Applies, it.Summary)
 	}
 }
 
 func TestChecklistTomcat(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, text string) string {
 		p := filepath.Join(dir, name)
@@ -143,8 +180,8 @@ func TestChecklistTomcat(t *testing.T) {
 		{fixed, []string{"tomcat-encoded-slash: no", "  " + fixed + ":2 a Connector sets encodedSolidusHandling: <Connector port=\"8080\" encodedSolidusHandling=\"decode\" />"}},
 	}
 	for _, tt := range tests {
-		r := buildCase(t, "fbc-70-device", Run{TomcatServerXML: tt.file})
-		if diff := cmp.Diff(tt.want, brief(item(t, r, "tomcat-encoded-slash"))); diff != "" {
+		items, _ := build(t, "fbc-70-device", testCase{opts: Options{TomcatServerXML: tt.file}})
+		if diff := gocmp.Diff(tt.want, brief(item(t, items, "tomcat-encoded-slash"))); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.file, diff)
 		}
 	}
@@ -153,30 +190,91 @@ func TestChecklistTomcat(t *testing.T) {
 	}
 }
 
-// The console prints one line per item that applies, and nothing when
-// none does.
-func TestConsoleLines(t *testing.T) {
-	r := buildCase(t, "amster-651", Run{})
-	lines := r.ConsoleLines()
-	if len(lines) != 1+len(r.Applicable()) || !strings.HasPrefix(lines[0], "Manual steps") {
-		t.Fatalf("console lines:\n%s", strings.Join(lines, "\n"))
+// Steps that come with a later release than the upgrade's target do not
+// apply, whatever the configuration shows, and say why.
+func TestChecklistTarget(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		target string
+		want   map[string]Applies
+	}{
+		{"7.4.0", map[string]Applies{"transient-state-key": No, "identity-store-retry-limit-schema": Yes, "identity-store-device-schema": No,
+			"config-store-sort-aci": No, "custom-advanced-properties": Yes, "javax-references": No, "tomcat-encoded-slash": No}},
+		{"8.0.0", map[string]Applies{"transient-state-key": No, "identity-store-retry-limit-schema": Yes, "identity-store-device-schema": No,
+			"config-store-sort-aci": No, "custom-advanced-properties": Yes, "javax-references": Yes, "tomcat-encoded-slash": Unknown}},
+		{"8.1.0", map[string]Applies{"transient-state-key": Yes, "identity-store-retry-limit-schema": Yes, "identity-store-device-schema": Yes,
+			"config-store-sort-aci": Yes, "custom-advanced-properties": Yes, "javax-references": Yes, "tomcat-encoded-slash": Unknown}},
 	}
-	if !strings.HasPrefix(lines[1], "  - Transient state encryption key: ") || !strings.HasSuffix(lines[1], " (guide: Before you upgrade)") {
-		t.Errorf("first item line: %q", lines[1])
-	}
-	r.Checklist = []Item{{ID: "x", Applies: No}, {ID: "y", Applies: Unknown}}
-	if lines := r.ConsoleLines(); lines != nil {
-		t.Errorf("nothing applies, yet the console prints:\n%s", strings.Join(lines, "\n"))
+	for _, tt := range tests {
+		target, err := engine.ParseVersion(tt.target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, _ := build(t, "amster-651", testCase{opts: Options{Target: target}})
+		got := map[string]Applies{}
+		for _, it := range items {
+			got[it.ID] = it.Applies
+			if BeyondTarget(it, target) && !strings.Contains(it.Summary, "this upgrade goes to AM "+tt.target) {
+				t.Errorf("--to %s: %s does not say why it does not apply: %q", tt.target, it.ID, it.Summary)
+			}
+		}
+		if diff := gocmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("--to %s (-want +got):\n%s", tt.target, diff)
+		}
 	}
 }
 
-func item(t *testing.T, r *Report, id string) Item {
+func item(t *testing.T, items []Item, id string) Item {
 	t.Helper()
-	for _, it := range r.Checklist {
+	for _, it := range items {
 		if it.ID == id {
 			return it
 		}
 	}
 	t.Fatalf("no checklist item %s", id)
 	return Item{}
+}
+
+func TestNeedle(t *testing.T) {
+	n := newNeedle(`"script"`, `script"`)
+	tests := []struct {
+		data string
+		want int
+	}{
+		{``, -1},
+		{`script"`, -1}, // the anchor, with no room for the quote before it
+		{`{"script":1}`, 1},
+		{`{"noscript":1,"script":2}`, 14},
+		{`"script`, -1},
+		{`x"script"`, 1},
+	}
+	for _, tt := range tests {
+		if got := n.index([]byte(tt.data)); got != tt.want {
+			t.Errorf("index(%q) = %d, want %d", tt.data, got, tt.want)
+		}
+		if got, want := n.index([]byte(tt.data)), bytes.Index([]byte(tt.data), n.s); got != want {
+			t.Errorf("index(%q) = %d, bytes.Index %d", tt.data, got, want)
+		}
+	}
+}
+
+func TestEncodedJavax(t *testing.T) {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	tests := []struct {
+		data string
+		want bool
+	}{
+		{`{"data":{"script":"` + b64("var c = new javax.servlet.http.Cookie('a', 'b');") + `"}}`, true},
+		{`{"data":{"script" : "` + b64("var x = 1;\nvar ws = javax.websocket.Session;") + `"}}`, true},
+		{`{"data":{"script":"` + b64("var x = javax.xml.parsers;") + `"}}`, false},
+		{`{"data":{"script":"4a1c3f0e-1111-4c5a-9a4e-2f1d3c4b5a6e"}}`, false},
+		{`{"data":{"script":{"id":"x"},"type":"script"}}`, false},
+		{`{"data":{"script":"a\u002eb"}}`, true}, // escapes: the parse decides
+		{`{"data":{"nodes":[{"script":"x"},{"script":"` + b64("javax.servlet.A") + `"}]}}`, true},
+	}
+	for _, tt := range tests {
+		if got := encodedJavax([]byte(tt.data)); got != tt.want {
+			t.Errorf("encodedJavax(%s) = %v, want %v", tt.data, got, tt.want)
+		}
+	}
 }

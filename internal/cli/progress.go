@@ -1,7 +1,6 @@
-package report
+package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -16,16 +15,14 @@ import (
 // run has taken more than a moment (Delay), so short runs, pipes, logs and
 // tests never see it. A nil or disabled Progress does nothing.
 //
-// The engine has no progress callbacks; it checks its context once per file
-// in each parallel loop, so a context that counts those checks (Context)
-// tells how far a phase is. The count is an estimate and is capped at the
-// phase's total.
+// The files are counted where they pass: the upgrade's sink calls Add for
+// each. The count is capped at the phase's total.
 type Progress struct {
 	w     io.Writer
 	delay time.Duration
 	tick  time.Duration
 
-	count atomic.Int64 // context checks so far
+	count atomic.Int64 // files done so far
 
 	mu      sync.Mutex
 	started time.Time // first phase
@@ -60,23 +57,12 @@ func IsTerminal(w io.Writer) bool {
 	return ok && isTerminal(f.Fd())
 }
 
-// countingContext counts the checks of its Err method.
-type countingContext struct {
-	context.Context
-	n *atomic.Int64
-}
-
-func (c countingContext) Err() error {
-	c.n.Add(1)
-	return c.Context.Err()
-}
-
-// Context returns ctx, counting the engine's per-file checks when p is on.
-func (p *Progress) Context(ctx context.Context) context.Context {
-	if p == nil {
-		return ctx
+// Add counts n more files done in the current phase. The upgrade's sink
+// calls it as each file passes.
+func (p *Progress) Add(n int) {
+	if p != nil {
+		p.count.Add(int64(n))
 	}
-	return countingContext{Context: ctx, n: &p.count}
 }
 
 // Phase starts a phase of the run: label is what it does, total the files

@@ -1,4 +1,4 @@
-package report
+package checklist
 
 import (
 	"bufio"
@@ -6,7 +6,6 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"fmt"
-	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -19,82 +18,7 @@ import (
 
 	"github.com/amupgrade/amupgrade/amjson"
 	"github.com/amupgrade/amupgrade/engine"
-	"github.com/amupgrade/amupgrade/ruleset"
 )
-
-// Applies says whether a checklist item is a step the reviewer must take.
-type Applies string
-
-const (
-	Yes     Applies = "yes"
-	No      Applies = "no"
-	Unknown Applies = "unknown" // the configuration does not say
-)
-
-// Item is one manual step of the PingAM 8.1 upgrade guide, checked against
-// the upgraded configuration.
-type Item struct {
-	ID      string  `json:"id"`
-	Title   string  `json:"title"`
-	Applies Applies `json:"applies"`
-	// Section is the guide's section name; SectionID its anchor, and Guide
-	// the address of the section.
-	Section   string `json:"section"`
-	SectionID string `json:"sectionId"`
-	Guide     string `json:"guide"`
-	// Summary says in one line why the item applies or not (the console
-	// line); Action what to do.
-	Summary  string     `json:"summary"`
-	Action   string     `json:"action"`
-	Evidence []Evidence `json:"evidence"`
-}
-
-// Evidence is where the configuration shows it: a file of the upgraded tree
-// (or the Tomcat file), a JSON Pointer inside it or a line number, and what
-// is there.
-type Evidence struct {
-	File    string `json:"file"`
-	Pointer string `json:"pointer,omitempty"`
-	Line    int    `json:"line,omitempty"`
-	Note    string `json:"note"`
-}
-
-// GuideURL is the PingAM 8.1 page the checklist follows ("Upgrade AM
-// instances").
-const GuideURL = "https://docs.pingidentity.com/pingam/8.1/upgrade/upgrade-servers.html"
-
-type section struct{ name, id string }
-
-var (
-	secBefore  = section{"Before you upgrade", "before-you-upgrade"}
-	secTomcat  = section{"Upgrade Tomcat", "upgrade-tomcat"}
-	secConfig  = section{"Configuration store", "configuration_store"}
-	secIdStore = section{"Identity store", "identity_store"}
-	secTools   = section{"Update tools, scripts, and components", "update_tools_scripts_and_components"}
-)
-
-func newItem(id, title string, s section) Item {
-	return Item{ID: id, Title: title, Section: s.name, SectionID: s.id, Guide: GuideURL + "#" + s.id, Evidence: []Evidence{}}
-}
-
-// checklist checks every item against what the collector found in the
-// upgraded tree.
-func checklist(run Run, t *facts, from string) ([]Item, error) {
-	tomcat, err := tomcatItem(run.TomcatServerXML)
-	if err != nil {
-		return nil, err
-	}
-	stores := identityStores(t)
-	return []Item{
-		transientStateItem(t),
-		retryLimitItem(stores, from),
-		deviceSchemaItem(t, stores),
-		configStoreItem(t),
-		advancedPropertiesItem(t, run.Masker),
-		jakartaItem(run, t),
-		tomcat,
-	}, nil
-}
 
 // ptr builds a JSON Pointer from segments.
 func ptr(segs ...string) string { return amjson.Pointer(segs).String() }
@@ -259,7 +183,7 @@ func retryLimitItem(stores []idStore, from string) Item {
 		it.Applies, it.Summary = No, "no PingDS identity store in the configuration"
 	case from == "" || err != nil:
 		it.Applies, it.Summary = Unknown, "the AM version the configuration comes from is not known (give --from): the schema update is needed when coming from AM 7.0"
-	case v.Less(engine.MustVersion("7.1.0")):
+	case v.Less(engine.Version{7, 1, 0}):
 		it.Applies = Yes
 		if !sure {
 			it.Applies = Unknown
@@ -299,7 +223,7 @@ func configured(mode engine.Mode, d entity) bool {
 	return true
 }
 
-func deviceSchemaItem(t *facts, stores []idStore) Item {
+func deviceSchemaItem(t *facts, stores []idStore, chain *engine.Chain) Item {
 	it := newItem("identity-store-device-schema", "Identity store schema for push, WebAuthn and device profiles (opendj_webauthndevices, opendj_deviceprofiles, opendj_bounddevices)", secIdStore)
 	it.Action = fmt.Sprintf("Apply %[1]s/opendj_webauthndevices.ldif, %[1]s/opendj_deviceprofiles.ldif and %[1]s/opendj_bounddevices.ldif of the deployed am.war "+
 		"to each PingDS identity store with ldapmodify. If you do not make this schema change, remove webauthnDeviceProfilesContainer from the LDAP User Object Class "+
@@ -341,28 +265,24 @@ func deviceSchemaItem(t *facts, stores []idStore) Item {
 		if !sure {
 			it.Applies = Unknown
 		}
-		it.Action += " " + objectClassRuleNote()
+		it.Action += " " + objectClassRuleNote(chain)
 		it.Summary = fmt.Sprintf("%s configured with a PingDS identity store: apply the three LDIF files, or remove webauthnDeviceProfilesContainer from the user object classes", strings.Join(found, ", "))
 	}
 	return it
 }
 
 // objectClassRuleNote names the optional rule that removes the object
-// class, when the bundled rules have one (they are all read: it is in a
-// group that is off by default, so not in the run's chain).
-func objectClassRuleNote() string {
-	set, err := ruleset.Bundled()
-	if err == nil {
-		for _, f := range set.Files() {
-			for _, r := range f.Rules {
-				text := strings.ToLower(r.ID + " " + r.Title)
-				if r.Group != "" && strings.Contains(text, "webauthndeviceprofilescontainer") {
-					return fmt.Sprintf("The optional rule %s (amupgrade --with %s) removes it.", r.ID, r.Group)
-				}
+// class, when the rule files have one: it is in a group that is off by
+// default, so the chain holds it among its optional rules.
+func objectClassRuleNote(chain *engine.Chain) string {
+	if chain != nil {
+		for _, r := range chain.Optional {
+			if strings.Contains(strings.ToLower(r.ID+" "+r.Title), "webauthndeviceprofilescontainer") {
+				return fmt.Sprintf("The optional rule %s (amupgrade --with %s) removes it.", r.ID, r.Group)
 			}
 		}
 	}
-	return "No bundled rule removes it: whether the schema change was made is not in the configuration, so amupgrade leaves the object class alone."
+	return "No rule of this run's steps removes it: whether the schema change was made is not in the configuration, so amupgrade leaves the object class alone."
 }
 
 // ---------------------------------------------------------------- (c)
@@ -487,14 +407,14 @@ func customProperties(mode engine.Mode, d entity, in, out []byte) []customProper
 	return custom
 }
 
-func advancedPropertiesItem(t *facts, mk Masker) Item {
+func advancedPropertiesItem(t *facts, mask func(key, val string) string) Item {
 	it := newItem("custom-advanced-properties", "Custom advanced server properties", secTools)
 	var defaults, servers int
 	for _, f := range t.properties {
 		for _, p := range f.props {
 			val := p.val
-			if !mk.Show && SecretName(p.key) && val != "" && !strings.HasPrefix(val, "&{") {
-				val = "********"
+			if mask != nil {
+				val = mask(p.key, val)
 			}
 			where := "server defaults"
 			if p.perServer {
@@ -516,7 +436,7 @@ func advancedPropertiesItem(t *facts, mk Masker) Item {
 	it.Action = "The guide warns that custom advanced server properties are lost in an upgrade and must be re-added in the admin UI " +
 		"(Configure > Server Defaults > Advanced, or Deployment > Servers > server > Advanced). amupgrade keeps every server property in the " +
 		"upgraded files: check that the ones listed are still wanted with AM 8.1, and, for an Amster export, that they are there after the import. " +
-		"Custom means absent from the AM default keys amupgrade knows (internal/report/serverdefaults.txt) for the server defaults, and not one of " +
+		"Custom means absent from the AM default keys amupgrade knows for the server defaults, and not one of " +
 		"the keys AM writes for each server for per-server properties; AM's own default set is not public, so a default AM added in a release " +
 		"amupgrade has not seen may be listed too."
 	if defaults+servers == 0 {
@@ -643,7 +563,7 @@ func encodedJavax(data []byte) bool {
 	}
 }
 
-func jakartaItem(run Run, t *facts) Item {
+func jakartaItem(chain *engine.Chain, t *facts) Item {
 	it := newItem("javax-references", "Scripts and allowlists that still reference javax.servlet or javax.websocket", secTomcat)
 	var scripts, entries int
 	for _, f := range t.javax {
@@ -652,8 +572,8 @@ func jakartaItem(run Run, t *facts) Item {
 		entries += f.entries
 	}
 	jakartaOn := false
-	if run.Result.Chain != nil {
-		for _, r := range run.Result.Chain.Rules {
+	if chain != nil {
+		for _, r := range chain.Rules {
 			if strings.Contains(r.ID, "jakarta-scripts") {
 				jakartaOn = true
 			}
@@ -800,46 +720,6 @@ func tomcatItem(path string) (Item, error) {
 // ---------------------------------------------------------------- versions
 
 var amVersionText = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Access Management (\d+\.\d+(?:\.\d+)?)`) })
-
-// startAMVersion is the AM release the configuration comes from: --from,
-// the amsterVersion most files of an Amster export carry (or the first
-// step's version), the server defaults' com.iplanet.am.version,
-// or the release whose configurationVersion the tree records (when only one
-// release writes it). "" when unknown.
-func startAMVersion(run Run, t *facts) string {
-	if run.From != "" {
-		return run.From
-	}
-	if t.mode == engine.Amster {
-		// As read: -a stamps the new version into the tree in memory.
-		best := ""
-		for _, v := range slices.Sorted(maps.Keys(t.amsterVersions)) {
-			if t.amsterVersions[v] > t.amsterVersions[best] {
-				best = v
-			}
-		}
-		if best == "" && run.Result.Chain != nil && len(run.Result.Chain.Steps) > 0 && run.Result.Chain.Steps[0].From != nil {
-			best = run.Result.Chain.Steps[0].From.String()
-		}
-		return best
-	}
-	if t.serverVersion != "" {
-		return t.serverVersion
-	}
-	if run.Result.Chain == nil || run.Result.StartVersion == "" {
-		return ""
-	}
-	var releases []string
-	for rel, cv := range run.Result.Chain.ConfigVersions {
-		if cv == run.Result.StartVersion {
-			releases = append(releases, rel)
-		}
-	}
-	if len(releases) == 1 {
-		return releases[0]
-	}
-	return ""
-}
 
 // serverVersion is the release com.iplanet.am.version names in the server
 // defaults ("" when none).
