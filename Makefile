@@ -6,7 +6,7 @@ FUZZTIME ?= 30s
 # Packages with fuzz targets.
 FUZZPKGS := ./amjson/ ./ruleset/
 
-.PHONY: all build run test fmt-check vet unit golden-check bench fuzz fuzz-short clean
+.PHONY: all build run test lint fmt-check vet unit golden-check bench fuzz fuzz-short clean
 
 all: build
 
@@ -26,6 +26,10 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+
+# staticcheck is a tool dependency pinned in go.mod (go tool staticcheck).
+lint: vet
+	$(GO) tool staticcheck ./...
 
 unit:
 	$(GO) test -race ./...

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -646,7 +647,7 @@ func TestFromInterface(t *testing.T) {
 		{uintptr(3), "3"},
 		{1.5, "1.5"},
 		{3.0, "3"},
-		{-0.0, "0"},
+		{math.Copysign(0, -1), "-0"},
 		{1e6, "1000000"},
 		{1e20, "100000000000000000000"},
 		{1e21, "1e+21"},

@@ -83,7 +83,11 @@ func (r *Run) missingTracking(res *Result) error {
 	}
 	cv := r.configVersionFor(from)
 	if cv != "" {
-		r.startVersion = MustVersion(cv)
+		v, err := ParseVersion(cv)
+		if err != nil {
+			return &Error{Code: CodeRule, Msg: fmt.Sprintf("the rules map AM %s to the configuration version %q: %v; correct the versions table of the rule file", from, cv, err)}
+		}
+		r.startVersion = v
 	}
 	d, err := r.newTrackingDoc(cv)
 	if err != nil {

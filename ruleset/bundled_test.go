@@ -19,7 +19,7 @@ func TestBundledRulesLoad(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bundled rules do not load:\n%v", err)
 	}
-	for _, f := range set.Files() {
+	for _, f := range bundledFiles(t, set) {
 		if err := f.Check(); err != nil {
 			t.Errorf("%s: %v", f.Name, err)
 		}
@@ -102,4 +102,14 @@ func TestBundledHeaders(t *testing.T) {
 			t.Errorf("%s header (-full +head):\n%s", n, diff)
 		}
 	}
+}
+
+// bundledFiles is set.Files, failing the test when a file does not parse.
+func bundledFiles(t *testing.T, set *ruleset.Set) []*ruleset.File {
+	t.Helper()
+	files, err := set.Files()
+	if err != nil {
+		t.Fatalf("bundled rules do not parse:\n%v", err)
+	}
+	return files
 }

@@ -207,7 +207,7 @@ func TestCoverageTable(t *testing.T) {
 	}
 	byFile := map[string]map[string]ruleRef{} // "rules/<mode>/<name>.yaml" → id → rule
 	var files []*ruleset.File
-	for _, f := range set.Files() {
+	for _, f := range bundledFiles(t, set) {
 		files = append(files, f)
 		m := map[string]ruleRef{}
 		for _, r := range f.Rules {
@@ -281,7 +281,7 @@ func TestRuleCasesNameRules(t *testing.T) {
 		t.Fatalf("bundled rules do not load:\n%v", err)
 	}
 	ids := map[string]bool{}
-	for _, f := range set.Files() {
+	for _, f := range bundledFiles(t, set) {
 		for _, r := range f.Rules {
 			ids[f.Name+"/"+r.ID] = true
 		}

@@ -50,14 +50,14 @@ func TestLazyExpressions(t *testing.T) {
 	wantA := `rules/fbc/step.yaml:7:23: expression "has(\"x\") && vaule(\"y\") == 1": unknown name vaule`
 	wantB := `rules/fbc/step.yaml:12:18: expression "hass(\"z\")": unknown name hass`
 
-	set, files := load(lazyRules)
+	_, files := load(lazyRules)
 	if diff := cmp.Diff(wantA+"\n"+wantB, errText(files[0].Check())); diff != "" {
 		t.Errorf("Check (-want +got):\n%s", diff)
 	}
 
 	// Rule B selects nothing, so its expression is never compiled; rule A's
 	// fails on the first document it selects.
-	set, files = load(lazyRules)
+	set, files := load(lazyRules)
 	chain, err := set.Compile(files, ruleset.Config{})
 	if err != nil {
 		t.Fatalf("loading found %v; names and types are for first use", err)
@@ -137,4 +137,19 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// A file of a LoadFS set whose rules do not parse (its header does, so
+// LoadFS takes it) is an error of Files, with its place, not a panic.
+func TestFilesReportsBadFile(t *testing.T) {
+	t.Parallel()
+	src := "from: 7.0.0\nto: 8.1.0\nmode: fbc\nrules:\n  - id: A\n    select: {service: X}\n    do: [{frobnicate: {}}]\n"
+	set, err := ruleset.LoadFS(fstest.MapFS{"fbc/step.yaml": {Data: []byte(src)}}, "rules/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := set.Files()
+	if files != nil || err == nil || !strings.HasPrefix(err.Error(), "rules/fbc/step.yaml:7:") {
+		t.Errorf("Files() = %v, %v; want an error at rules/fbc/step.yaml:7", files, err)
+	}
 }

@@ -87,14 +87,19 @@ func errorsOf(err error) engine.Errors {
 	return engine.Errors{{Code: engine.CodeRule, Msg: err.Error()}}
 }
 
-// Files returns the set's files, by mode and name, with their rules.
-func (s *Set) Files() []*File {
+// Files returns the set's files, by mode and name, with their rules. A
+// file that does not parse is an error (every such file is reported).
+func (s *Set) Files() ([]*File, error) {
+	var all engine.Errors
 	for _, f := range s.files {
 		if err := f.load(); err != nil {
-			panic(fmt.Sprintf("bundled rule file %s: %v", f.Path, err))
+			all = append(all, errorsOf(err)...)
 		}
 	}
-	return s.sortedFiles()
+	if err := all.Err(); err != nil {
+		return nil, err
+	}
+	return s.sortedFiles(), nil
 }
 
 func (s *Set) sortedFiles() []*File {

@@ -36,7 +36,7 @@ func buildBinary(t *testing.T) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Skipf("no go command on PATH to build the binary with: %v", err)
 	}
 	dir := t.TempDir()
 	// Other users run it too (see asNobody).

@@ -116,7 +116,10 @@ func (c *CLI) rulesCommand(code *int) *ucli.Command {
 }
 
 func listRules(w io.Writer, set *ruleset.Set) error {
-	files := set.Files()
+	files, err := set.Files()
+	if err != nil {
+		return err
+	}
 	sort.SliceStable(files, func(i, j int) bool {
 		if files[i].Mode != files[j].Mode {
 			return files[i].Mode < files[j].Mode

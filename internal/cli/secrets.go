@@ -9,9 +9,6 @@ import (
 // reports. The rules are report.Masker's, shared with the HTML report.
 type masker struct{ show bool }
 
-// text masks every secret member of printed JSON (or a diff of it).
-func (m masker) text(s string) string { return report.Masker{Show: m.show}.Text(s) }
-
 // value prints a value found at ptr, masked when the attribute is secret.
 func (m masker) value(ptr string, v *amjson.Value) string {
 	return report.Masker{Show: m.show}.Value(ptr, v)
