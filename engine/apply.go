@@ -17,13 +17,17 @@ import (
 type Options struct {
 	Jobs int // parallel workers; < 1 means one per CPU
 	// From is the AM version the tree comes from, for trees without version
-	// tracking (--from).
-	From string
+	// tracking (--from, or what the tree records); FromSource says where it
+	// was found, for the notice that the service was created.
+	From, FromSource string
+	// ReplaceVersionPlaceholders makes AmsterVersion replace a placeholder
+	// or build token in metadata.amsterVersion too.
+	ReplaceVersionPlaceholders bool
 	// IgnoreNoRuleTracking runs without the ConfigurationVersionService:
 	// nothing is recorded and every version gate is open.
 	IgnoreNoRuleTracking bool
 	// AmsterVersion, when set, is stamped into metadata.amsterVersion of
-	// every Amster file (-a).
+	// every file with metadata (-a), as the vendor tool does.
 	AmsterVersion string
 	// IgnoreRequiredSecretMapping turns a required entity that cannot be
 	// created (its secret store is missing) into a warning.
@@ -98,6 +102,12 @@ type Run struct {
 	notImpl        map[notImplKey]bool
 	createdAt      map[*Document]int // first rule a created document sees
 	treeTransforms []treeTransform
+	// keptVersionTokens counts the files whose amsterVersion placeholder -a
+	// kept; keptVersionToken is one of them.
+	keptVersionTokens int
+	keptVersionToken  string
+	// crossLayout: Amster rules on an FBC tree, as the vendor tool runs them.
+	crossLayout bool
 
 	sink   Sink // nil for Apply
 	render RenderOptions
@@ -138,14 +148,15 @@ func Upgrade(ctx context.Context, tree *Tree, chain *Chain, opts Options, ro Ren
 
 // run is Apply (sink nil: documents stay in memory, unprinted) and Upgrade.
 func run(ctx context.Context, tree *Tree, chain *Chain, opts Options, ro RenderOptions, sink Sink) (*Result, error) {
-	if chain.Mode != tree.Layout.Mode {
+	cross := chain.Mode == Amster && tree.Layout.Mode == FBC
+	if chain.Mode != tree.Layout.Mode && !cross {
 		return nil, modeError(tree, chain)
 	}
 	if opts.BaseDN == "" {
 		opts.BaseDN = "ou=am-config"
 	}
 	r := &Run{tree: tree, chain: chain, opts: opts, matched: make([]bool, len(chain.Rules)),
-		notImpl: map[notImplKey]bool{}, createdAt: map[*Document]int{}, sink: sink, render: ro}
+		notImpl: map[notImplKey]bool{}, createdAt: map[*Document]int{}, sink: sink, render: ro, crossLayout: cross}
 	res := &Result{Tree: tree, Chain: chain, DeletedRaw: map[string][]byte{}}
 	if err := r.loadTracking(ctx, res); err != nil {
 		return nil, err
@@ -520,6 +531,16 @@ func (r *Run) finish(res *Result) {
 		if r.plan[i].enabled && !r.matched[i] && (len(rule.Parts) > 0 || rule.Create != nil) {
 			res.Unmatched = append(res.Unmatched, rule)
 		}
+	}
+	if r.keptVersionTokens > 0 {
+		r.notices = append(r.notices, Notice{Code: NoticeKeptPlaceholder, Pointer: "/metadata/amsterVersion", Message: fmt.Sprintf(
+			"%d files hold a placeholder or build token in metadata.amsterVersion (%s): kept, not stamped with %s; --replace-version-placeholders stamps them too",
+			r.keptVersionTokens, r.keptVersionToken, r.opts.AmsterVersion)})
+	}
+	if r.crossLayout {
+		r.notices = append(r.notices, Notice{Code: NoticeOtherLayout, Message: "Amster rule files on a file-based configuration, as the vendor tool runs them: " +
+			"each rule changes the entities its selector names; an entity an Amster rule would create is not (an FBC tree keeps it elsewhere). " +
+			"fbc/latest (--fileBasedMode --to VERSION) is the rule set made for file-based configuration"})
 	}
 	res.Notices = append(append(res.Notices, r.tree.Notices...), r.notices...)
 	sortNotices(res.Notices)

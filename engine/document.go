@@ -20,6 +20,9 @@ type Entity struct {
 	SunServiceID  string
 	AmsterVersion string
 	PathParams    map[string]string
+	// UID is set when metadata has a uid: the LDAP entry an FBC file
+	// stands for. Amster files have none.
+	UID bool
 }
 
 // Document is one file of a configuration tree.
@@ -111,6 +114,8 @@ func scanEntity(raw []byte) *Entity {
 			e.SunServiceID = intern(v.String())
 		case "amsterVersion":
 			e.AmsterVersion = intern(v.String())
+		case "uid":
+			e.UID = true
 		case "pathParams":
 			if v.IsObject() {
 				v.ForEach(func(pk, pv gjson.Result) bool {
@@ -153,6 +158,7 @@ func entityFromValue(root *amjson.Value) *Entity {
 		return ""
 	}
 	e.Type, e.ID, e.SunServiceID, e.AmsterVersion = str("entityType"), str("entityId"), str("sunServiceID"), str("amsterVersion")
+	e.UID = md.Get("uid") != nil
 	r := md.Get("realm")
 	e.Global = r == nil || r.Kind == amjson.Null
 	if !e.Global {

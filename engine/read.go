@@ -117,10 +117,12 @@ func (t *Tree) load(d *Document) error {
 	d.Raw, d.Mode = raw, mode
 	if d.JSON {
 		d.Entity = scanEntity(raw)
-		// A file of the other layout (the vendor tool run in the wrong
-		// mode leaves Amster files in FBC trees) passes through byte for
-		// byte: no rule sees it, and it is not re-printed.
-		if t.Layout.Mode == FBC && d.Entity != nil && d.Entity.AmsterVersion != "" {
+		// A file of the other layout (the vendor tool run with Amster rules
+		// leaves Amster files in FBC trees) passes through byte for byte: no
+		// rule sees it, and it is not re-printed. An FBC file has a uid; an
+		// Amster file has none (and, from Amster, an amsterVersion, which -a
+		// also writes into FBC files).
+		if e := d.Entity; e != nil && (t.Layout.Mode == FBC && !e.UID && e.AmsterVersion != "" || t.Layout.Mode == Amster && e.UID) {
 			d.Entity, d.JSON, d.stray = nil, false, true
 		}
 		d.bom = d.JSON && bytes.HasPrefix(raw, utf8BOM)
@@ -132,10 +134,11 @@ func (t *Tree) load(d *Document) error {
 // noteLoadWarnings warns, in path order, about what reading the files found:
 // strays of the other layout, then byte order marks.
 func (t *Tree) noteLoadWarnings() {
+	what := map[Mode]string{FBC: "an Amster file inside a file-based configuration", Amster: "a file-based configuration file inside an Amster export"}[t.Layout.Mode]
 	for _, d := range t.Docs {
 		if d.stray {
 			d.stray = false
-			t.Notices = append(t.Notices, Notice{Code: NoticeOtherLayout, File: d.Path, Message: "an Amster file inside a file-based configuration: passed through unchanged"})
+			t.Notices = append(t.Notices, Notice{Code: NoticeOtherLayout, File: d.Path, Message: what + ": passed through unchanged"})
 		}
 	}
 	for _, d := range t.Docs {
@@ -264,12 +267,15 @@ func (t *Tree) find(p string) *Document {
 }
 
 // AmsterVersion returns the amsterVersion most files of an Amster export
-// carry, or "" when they carry none.
+// carry, or "" when they carry none (placeholders and build tokens are not
+// versions).
 func (t *Tree) AmsterVersion() string {
 	count := map[string]int{}
 	for _, d := range t.Docs {
-		if e := d.inputEntity(); e != nil && e.AmsterVersion != "" && !strings.HasPrefix(e.AmsterVersion, "&{") {
-			count[e.AmsterVersion]++
+		if e := d.inputEntity(); e != nil {
+			if _, ok := releaseText(e.AmsterVersion); ok {
+				count[e.AmsterVersion]++
+			}
 		}
 	}
 	best := ""

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -70,7 +72,7 @@ func (r *Run) missingTracking(res *Result) error {
 		r.notice(Notice{Code: NoticeTracking, File: where, Message: "no ConfigurationVersionService: version tracking ignored as asked (--ignoreNoRuleTracking); rules may apply again on a later run"})
 		return nil
 	}
-	from, source := r.opts.From, "--from"
+	from, source := r.opts.From, cmp.Or(r.opts.FromSource, "--from")
 	if from == "" && r.tree.Layout.Mode == Amster {
 		from, source = r.tree.AmsterVersion(), "the export's amsterVersion"
 	}
@@ -141,7 +143,7 @@ func (r *Run) newTrackingDoc(configVersion string) (*Document, error) {
 		extra.Set("objectClass", amjson.NewArray(amjson.NewString("organizationalunit"), amjson.NewString("sunServiceComponent"), amjson.NewString("top")))
 		extra.Set("ou", amjson.NewArray(amjson.NewString("default")))
 	}
-	return r.newDocument(&Create{Entity: e, File: r.tree.Layout.TrackingPath(), Metadata: extra, Data: data})
+	return r.newDocument(&Create{Entity: e, File: strings.TrimPrefix(r.tree.Layout.TrackingPath(), r.tree.Layout.Prefix), Metadata: extra, Data: data})
 }
 
 // updateTracking records the tracked rules that ran and the version reached.
@@ -203,6 +205,11 @@ func (r *Run) createEntities(res *Result) ([]*Document, error) {
 			continue
 		}
 		if u := rule.Create.Unless; u != nil && r.anyMatch(u) {
+			continue
+		}
+		if r.crossLayout {
+			r.notice(Notice{Code: NoticeNotCreated, RuleID: rule.ID, Message: fmt.Sprintf(
+				"%s %s is an Amster entity; it is not created in a file-based configuration, where AM would not read it", rule.Create.Entity.Type, rule.Create.Entity.ID)})
 			continue
 		}
 		if req := rule.Create.Requires; req != nil && !r.anyMatch(req) {
@@ -340,10 +347,13 @@ func (r *Run) uid(e Entity) string {
 	return strings.Join(append(parts, r.opts.BaseDN), ",")
 }
 
-// stamp writes -a into an Amster file's metadata.
+// stamp writes -a into a file's metadata.amsterVersion, as the vendor tool
+// does in every file it writes, FBC files included: in place where the key
+// is there, as the last key of metadata where it is not. A placeholder or
+// build token there (&{version}, @amsterVersion@) is kept unless
+// Options.ReplaceVersionPlaceholders, and counted for a notice.
 func (r *Run) stamp(d *Document) error {
-	if r.opts.AmsterVersion == "" || r.tree.Layout.Mode != Amster || d.Deleted ||
-		d.Entity == nil || d.Entity.AmsterVersion == r.opts.AmsterVersion {
+	if r.opts.AmsterVersion == "" || d.Deleted || d.Entity == nil || d.Entity.AmsterVersion == r.opts.AmsterVersion {
 		return nil
 	}
 	root, err := d.parsed()
@@ -351,15 +361,49 @@ func (r *Run) stamp(d *Document) error {
 		return err
 	}
 	md := root.Get("metadata")
-	if cur := md.Get("amsterVersion"); cur != nil && cur.Kind == amjson.String && cur.Text == r.opts.AmsterVersion {
+	cur := md.Get("amsterVersion")
+	if cur != nil && cur.Kind == amjson.String && cur.Text == r.opts.AmsterVersion {
+		return nil
+	}
+	if cur != nil && cur.Kind == amjson.String && isVersionToken(cur.Text) && !r.opts.ReplaceVersionPlaceholders {
+		r.mu.Lock()
+		r.keptVersionTokens++
+		if r.keptVersionToken == "" {
+			r.keptVersionToken = cur.Text
+		}
+		r.mu.Unlock()
 		return nil
 	}
 	d.touch()
 	md.Set("amsterVersion", amjson.NewString(r.opts.AmsterVersion))
+	if r.chain.Mode == Amster {
+		metadataFirst(root)
+	}
 	e := *d.Entity
 	e.AmsterVersion = r.opts.AmsterVersion
 	d.Entity = &e
 	return nil
+}
+
+// metadataFirst puts metadata before data, as the vendor tool's Amster
+// writer does with every file it writes (a hand-edited FBC file may have
+// them the other way round).
+func metadataFirst(root *amjson.Value) {
+	md, ok := root.Lookup("metadata")
+	data, ok2 := root.Lookup("data")
+	if !ok || !ok2 || md < data {
+		return
+	}
+	m := root.Members[md]
+	root.Members = slices.Delete(root.Members, md, md+1)
+	root.Members = slices.Insert(root.Members, data, m)
+}
+
+// isVersionToken reports a metadata.amsterVersion that a deployment fills
+// in: a property placeholder (&{version}) or a build token (@version@,
+// ${project.version}).
+func isVersionToken(s string) bool {
+	return strings.Contains(s, "&{") || strings.Contains(s, "${") || len(s) > 1 && s[0] == '@' && s[len(s)-1] == '@'
 }
 
 // checkRelPath refuses a path that would leave the tree.

@@ -2,7 +2,6 @@ package checklist
 
 import (
 	"bytes"
-	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -24,7 +23,7 @@ type Facts struct {
 
 // NewFacts makes the facts of a tree of the given layout.
 func NewFacts(mode engine.Mode) *Facts {
-	return &Facts{f: facts{mode: mode, amsterVersions: map[string]int{}}}
+	return &Facts{f: facts{mode: mode}}
 }
 
 // Observe takes one file of the new tree; deleted files are no evidence.
@@ -38,28 +37,6 @@ func (t *Facts) Observe(f *engine.FileResult) {
 	t.mu.Lock()
 	t.f.add(e, got)
 	t.mu.Unlock()
-}
-
-// AmsterVersion is the amsterVersion most files of an Amster export carried
-// as read ("" when none did, or for FBC).
-func (t *Facts) AmsterVersion() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	best := ""
-	for _, v := range slices.Sorted(maps.Keys(t.f.amsterVersions)) {
-		if t.f.amsterVersions[v] > t.f.amsterVersions[best] {
-			best = v
-		}
-	}
-	return best
-}
-
-// ServerVersion is the AM release that the server defaults'
-// com.iplanet.am.version names, as read ("" when none, or for Amster).
-func (t *Facts) ServerVersion() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.f.serverVersion
 }
 
 // sorted returns what the checklist reads, in path order.
@@ -82,8 +59,7 @@ type entity struct {
 }
 
 var (
-	metadataKey      = []byte(`"metadata"`)
-	amsterVersionKey = []byte("amsterVersion")
+	metadataKey = []byte(`"metadata"`)
 )
 
 // identify reads a file's identity: the engine's, or for a configuration
@@ -125,11 +101,6 @@ type facts struct {
 	dirConfigs []dirConfig
 	properties []fileProperties
 	javax      []javaxFile
-	// amsterVersions counts the amsterVersion of the files as read
-	// (Amster); serverVersion is the release the server defaults name
-	// (FBC), found in serverVersionPath.
-	amsterVersions                   map[string]int
-	serverVersion, serverVersionPath string
 }
 
 // secretMapping is a document mapping the transient-state label.
@@ -198,15 +169,13 @@ type javaxFile struct {
 
 // found is what one file adds to the facts.
 type found struct {
-	mapping       *secretMapping
-	store         *secretStore
-	idStore       *storeDoc
-	devices       []int // indexes into deviceFeatures
-	dirConfig     *dirConfig
-	properties    []customProperty
-	javax         *javaxFile
-	amsterVersion string
-	serverVersion string
+	mapping    *secretMapping
+	store      *secretStore
+	idStore    *storeDoc
+	devices    []int // indexes into deviceFeatures
+	dirConfig  *dirConfig
+	properties []customProperty
+	javax      *javaxFile
 }
 
 // gather reads what the checklist needs of one file of the new tree. It
@@ -251,15 +220,6 @@ func gather(mode engine.Mode, f *engine.FileResult, e entity) found {
 		got.properties = customProperties(mode, e, f.In, f.Out)
 	}
 	got.javax = javaxIn(e, f.Out)
-	switch {
-	case !f.JSON:
-	case mode == engine.Amster:
-		if bytes.Contains(f.In, amsterVersionKey) {
-			got.amsterVersion = gjson.GetBytes(f.In, "metadata.amsterVersion").String()
-		}
-	case e.Type == "iPlanetAMPlatformService" && e.ID == "default/com-sun-identity-servers/server-default":
-		got.serverVersion = serverVersion(f.In)
-	}
 	return got
 }
 
@@ -291,12 +251,6 @@ func (t *facts) add(e entity, got found) {
 	}
 	if got.javax != nil {
 		t.javax = append(t.javax, *got.javax)
-	}
-	if v := got.amsterVersion; v != "" && !strings.HasPrefix(v, "&{") {
-		t.amsterVersions[v]++
-	}
-	if got.serverVersion != "" && (t.serverVersionPath == "" || e.Path < t.serverVersionPath) {
-		t.serverVersion, t.serverVersionPath = got.serverVersion, e.Path
 	}
 }
 

@@ -717,23 +717,6 @@ func tomcatItem(path string) (Item, error) {
 	return it, nil
 }
 
-// ---------------------------------------------------------------- versions
-
-var amVersionText = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Access Management (\d+\.\d+(?:\.\d+)?)`) })
-
-// serverVersion is the release com.iplanet.am.version names in the server
-// defaults ("" when none).
-func serverVersion(data []byte) string {
-	for _, e := range gjson.GetBytes(data, "data.serverconfig").Array() {
-		if v, ok := strings.CutPrefix(e.String(), "com.iplanet.am.version="); ok {
-			if m := amVersionText().FindStringSubmatch(v); m != nil {
-				return m[1]
-			}
-		}
-	}
-	return ""
-}
-
 // ---------------------------------------------------------------- helpers
 
 func stringsOf(v gjson.Result) []string {

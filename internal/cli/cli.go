@@ -164,7 +164,8 @@ func upgradeFlags() []ucli.Flag {
 	return []ucli.Flag{
 		&ucli.StringFlag{Name: "inputConfig", Aliases: []string{"i"}, Usage: "the input tree: an Amster export, or an FBC tree (its services/ folder or the folder above)"},
 		&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "where the upgraded tree is written; may be the input folder (replaced atomically)"},
-		&ucli.StringFlag{Name: "amsterVersion", Aliases: []string{"a"}, Usage: "stamp this version into metadata.amsterVersion of every Amster file"},
+		&ucli.StringFlag{Name: "amsterVersion", Aliases: []string{"a"}, Usage: "stamp this version into metadata.amsterVersion of every file, as the vendor tool does (placeholders there are kept)"},
+		&ucli.BoolFlag{Name: "replace-version-placeholders", Usage: "with -a, also replace a placeholder or build token in metadata.amsterVersion (&{version}, @version@)"},
 		&ucli.BoolFlag{Name: "fileBasedMode", Aliases: []string{"m"}, Usage: "the input is a file-based configuration (detected from the tree when not given)"},
 		&ucli.BoolFlag{Name: "prettyArrays", Usage: "print each array element on its own line"},
 		&ucli.StringFlag{Name: "clean", Value: "true", Usage: "true: the output folder holds only the upgraded tree; false: other files already in it are kept"},
@@ -258,6 +259,7 @@ func readOptions(cmd *ucli.Command) (*options, error) {
 		Jobs: int(cmd.Int("jobs")), From: o.fromText, IgnoreNoRuleTracking: cmd.Bool("ignoreNoRuleTracking"),
 		IgnoreRequiredSecretMapping: cmd.Bool("ignoreRequiredSecretMapping"),
 		AmsterVersion:               cmd.String("amsterVersion"), BaseDN: cmd.String("baseDn"),
+		ReplaceVersionPlaceholders: cmd.Bool("replace-version-placeholders"),
 	}
 	return o, nil
 }
@@ -297,11 +299,8 @@ func checkFolders(o *options) (inPlace bool, err error) {
 
 // loadChain resolves the RULES arguments (or plans bundled steps) and
 // compiles them.
-func loadChain(o *options, mode engine.Mode, start engine.Version) (*engine.Chain, error) {
-	set, err := ruleset.Bundled()
-	if err != nil {
-		return nil, fmt.Errorf("bundled rules: %w", err)
-	}
+func loadChain(o *options, set *ruleset.Set, mode engine.Mode, start engine.Version) (*engine.Chain, error) {
+	var err error
 	var files []*ruleset.File
 	if len(o.rules) > 0 {
 		var all engine.Errors
@@ -352,4 +351,27 @@ func checkGaps(chain *engine.Chain) error {
 		}
 	}
 	return nil
+}
+
+// checkTargetRange refuses a --to beyond the last release the bundled rules
+// know: the upgrade would silently stop there.
+func checkTargetRange(o *options, set *ruleset.Set) error {
+	if o.to == nil {
+		return nil
+	}
+	last := set.LastRelease()
+	if last != nil && last.Minor().Less(o.to.Minor()) {
+		return &usageError{fmt.Sprintf("--to %s: the bundled rules go up to AM %s; give --to %s or an earlier release", o.to, last, last)}
+	}
+	return nil
+}
+
+// checkTarget refuses a --to below the release the tree comes from:
+// amupgrade only upgrades.
+func checkTarget(o *options, start engine.Version, source string) error {
+	if o.to == nil || start == nil || !o.to.Minor().Less(start.Minor()) {
+		return nil
+	}
+	return &usageError{fmt.Sprintf("--to %s is below AM %s, the release the tree comes from (%s); amupgrade upgrades only: give --to %s or later",
+		o.to, start, source, start.Minor())}
 }

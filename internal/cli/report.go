@@ -7,7 +7,7 @@ import (
 
 // buildReport gathers the report and the manual-step checklist of a run;
 // internal/report does the work.
-func buildReport(o *options, res *engine.Result, col *report.Collector) (*report.Report, error) {
+func buildReport(o *options, res *engine.Result, col *report.Collector, ev engine.VersionEvidence) (*report.Report, error) {
 	action := "write"
 	switch {
 	case o.diff:
@@ -18,7 +18,7 @@ func buildReport(o *options, res *engine.Result, col *report.Collector) (*report
 		action = "dry-run"
 	}
 	rpt, err := report.Build(report.Run{
-		Result: res, Collector: col, Input: o.in, OutputDir: o.out, Action: action, From: o.fromText, Target: target(o, res.Chain),
+		Result: res, Collector: col, Input: o.in, OutputDir: o.out, Action: action, From: o.fromText, Evidence: ev, Target: target(o, res.Chain),
 		ToolVersion: Version, TomcatServerXML: o.tomcatXML, Masker: report.Masker{Show: o.showSecrets},
 	})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/amupgrade/amupgrade/atomictree"
 	"github.com/amupgrade/amupgrade/engine"
 	"github.com/amupgrade/amupgrade/internal/report"
+	"github.com/amupgrade/amupgrade/ruleset"
 )
 
 // upgrade runs one upgrade in four steps, each short enough to read at
@@ -53,6 +54,8 @@ type upgradeRun struct {
 	w       *atomictree.Writer // nil when nothing is written
 	col     *report.Collector
 	res     *engine.Result
+	// evidence is what the tree records of its AM version.
+	evidence engine.VersionEvidence
 }
 
 func (u *upgradeRun) close() {
@@ -98,10 +101,10 @@ func (u *upgradeRun) begin(ctx context.Context) error {
 	return nil
 }
 
-// plan detects the layout, loads the rules and lists the tree. Explicit
-// rules are checked before the tree is read. Planned steps need the version
-// an Amster export comes from, read from its files; otherwise they are
-// loaded while the tree is listed.
+// plan detects the layout, loads the rules, lists the tree and reads what
+// it records of its AM version. Explicit rules are checked before the tree
+// is read. Planned Amster steps need the release the export comes from;
+// the FBC rules are loaded while the tree is listed.
 func (u *upgradeRun) plan(ctx context.Context) error {
 	o := u.o
 	layout, err := engine.DetectLayout(o.in)
@@ -112,29 +115,39 @@ func (u *upgradeRun) plan(ctx context.Context) error {
 		return &usageError{fmt.Sprintf("--fileBasedMode given, but %s is an Amster export (it has global/ or realms/ and no realm/ folder); leave out --fileBasedMode", o.in)}
 	}
 	u.layout = layout
+	set, err := ruleset.Bundled()
+	if err != nil {
+		return fmt.Errorf("bundled rules: %w", err)
+	}
+	if err := checkTargetRange(o, set); err != nil {
+		return err
+	}
 	var planned chan error
 	switch {
 	case len(o.rules) > 0:
-		if u.chain, err = loadChain(o, layout.Mode, nil); err != nil {
+		if u.chain, err = loadChain(o, set, layout.Mode, nil); err != nil {
 			return err
 		}
-	case layout.Mode == engine.FBC || o.from != nil:
+	case layout.Mode == engine.FBC:
 		planned = make(chan error, 1)
 		go func() {
 			var err error
-			u.chain, err = loadChain(o, layout.Mode, o.from)
+			u.chain, err = loadChain(o, set, layout.Mode, o.from)
 			planned <- err
 		}()
 	}
 	u.lg.printf("Reading existing configuration from files in %s…", o.in)
 	u.prog.Phase("reading", 0)
 	// An FBC tree is only listed here: the upgrade reads each file when it
-	// comes to it. An Amster export is read whole, as its files' amsterVersion
+	// comes to it. An Amster export is read whole: its files' amsterVersion
 	// says which steps to plan.
 	if layout.Mode == engine.Amster {
 		u.tree, err = engine.ReadTree(ctx, o.in, o.engine.Jobs)
 	} else {
 		u.tree, err = engine.ScanTree(o.in)
+	}
+	if err == nil {
+		u.evidence, err = u.tree.VersionEvidence(ctx, set.VersionHints())
 	}
 	if planned != nil {
 		if perr := <-planned; err == nil && perr != nil {
@@ -144,29 +157,77 @@ func (u *upgradeRun) plan(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	start, source := u.startVersion()
+	if err := checkTarget(o, start, source); err != nil {
+		return err
+	}
 	if u.chain == nil {
-		var start engine.Version
-		if v := u.tree.AmsterVersion(); v != "" {
-			start, _ = engine.ParseVersion(v)
+		if start == nil {
+			return &engine.Error{Code: engine.CodeInput, Msg: "cannot tell which AM version the export comes from: nothing records one in " +
+				u.evidence.LookedAt(layout) + "; give --from VERSION"}
 		}
-		if u.chain, err = loadChain(o, layout.Mode, start); err != nil {
+		if u.chain, err = loadChain(o, set, layout.Mode, start); err != nil {
 			return err
 		}
 	}
-	if u.chain.Mode != "" && u.chain.Mode != layout.Mode {
+	if start != nil {
+		o.engine.From, o.engine.FromSource = start.String(), source
+	}
+	if u.chain.Mode != "" && u.chain.Mode != layout.Mode && !(u.chain.Mode == engine.Amster && layout.Mode == engine.FBC) {
 		return modeMismatch(o, layout.Mode)
 	}
+	u.printEvidence()
 	var names []string
 	for _, s := range u.chain.Steps {
 		names = append(names, s.File)
 	}
 	u.lg.printf("Modifying configuration based on rules in [%s]…", strings.Join(names, ", "))
-	if layout.Mode == engine.FBC {
+	if layout.Mode == engine.FBC && u.chain.Mode != engine.Amster {
 		u.lg.printf("reading configuration from file-based configuration json files")
 	} else {
 		u.lg.printf("reading configuration from Amster json files")
 	}
 	return nil
+}
+
+// startVersion is the release the tree comes from: --from, else what the
+// tree records; and where it was found.
+func (u *upgradeRun) startVersion() (engine.Version, string) {
+	if u.o.from != nil {
+		return u.o.from, "--from"
+	}
+	if u.evidence.Start != nil {
+		return u.evidence.Start, "what the tree records: " + u.evidence.Summary()
+	}
+	return nil, ""
+}
+
+// printEvidence prints, with -v, what the tree records of its AM version
+// (the log always has it).
+func (u *upgradeRun) printEvidence() {
+	out := u.lg.logOnly
+	if u.o.verbose {
+		out = u.lg.printf
+	}
+	start, source := u.startVersion()
+	if start != nil {
+		out("AM version of the input: %s (%s)", start, source)
+	} else {
+		out("AM version of the input: not known")
+	}
+	for _, c := range u.evidence.Clues {
+		line := fmt.Sprintf("  %s: %s", c.Kind, c.Value)
+		if c.File != "" {
+			line += fmt.Sprintf(" (%s %s)", c.File, c.Pointer)
+		}
+		if c.Used {
+			line += ": used"
+		}
+		if c.Note != "" {
+			line += ": " + c.Note
+		}
+		out("%s", line)
+	}
 }
 
 // pass runs the upgrade over the tree: each file is observed by the report's
@@ -225,7 +286,7 @@ func (u *upgradeRun) finish(ctx context.Context) (int, error) {
 	if err := strictErrors(o, res); err != nil {
 		return 0, err
 	}
-	rpt, err := buildReport(o, res, u.col)
+	rpt, err := buildReport(o, res, u.col, u.evidence)
 	if err != nil {
 		return 0, err
 	}

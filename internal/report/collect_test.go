@@ -72,6 +72,7 @@ func (u Upgrade) build(tb testing.TB, res *engine.Result, c *Collector) *Report 
 	tb.Helper()
 	run := u.Run
 	run.Result, run.Collector = res, c
+	run.Evidence = upgradetest.Evidence(tb, u.In)
 	if run.Input == "" {
 		run.Input = u.In
 	}

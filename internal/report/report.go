@@ -52,6 +52,8 @@ type Run struct {
 	Action string
 	// From is the AM version given with --from, if any.
 	From string
+	// Evidence is what the tree records of its AM version.
+	Evidence engine.VersionEvidence
 	// ToolVersion is amupgrade's version.
 	ToolVersion string
 	// Target is the AM release the upgrade goes to (--to, or the last
@@ -66,27 +68,28 @@ type Run struct {
 // Report is the JSON document written by --report. Field order is the
 // order of the JSON text.
 type Report struct {
-	SchemaVersion  int              `json:"schemaVersion"`
-	Tool           string           `json:"tool"`
-	ToolVersion    string           `json:"toolVersion"`
-	Mode           engine.Mode      `json:"mode"`
-	Input          string           `json:"input"`
-	Output         string           `json:"output,omitempty"`
-	Action         string           `json:"action"`
-	Steps          []string         `json:"steps"`
-	StartVersion   string           `json:"startVersion,omitempty"`
-	EndVersion     string           `json:"endVersion,omitempty"`
-	StartAMVersion string           `json:"startAmVersion,omitempty"`
-	Recorded       []string         `json:"recordedRuleIds"`
-	Skipped        []string         `json:"skippedRuleIds"`
-	Created        []string         `json:"created"`
-	Deleted        []string         `json:"deleted"`
-	Changed        []string         `json:"changed"`
-	Unmatched      []string         `json:"unmatchedRules"`
-	Notices        []Notice         `json:"notices"`
-	Summary        Summary          `json:"summary"`
-	Changes        []Change         `json:"changes"`
-	Checklist      []checklist.Item `json:"checklist"`
+	SchemaVersion   int              `json:"schemaVersion"`
+	Tool            string           `json:"tool"`
+	ToolVersion     string           `json:"toolVersion"`
+	Mode            engine.Mode      `json:"mode"`
+	Input           string           `json:"input"`
+	Output          string           `json:"output,omitempty"`
+	Action          string           `json:"action"`
+	Steps           []string         `json:"steps"`
+	StartVersion    string           `json:"startVersion,omitempty"`
+	EndVersion      string           `json:"endVersion,omitempty"`
+	StartAMVersion  string           `json:"startAmVersion,omitempty"`
+	VersionEvidence []Clue           `json:"versionEvidence"`
+	Recorded        []string         `json:"recordedRuleIds"`
+	Skipped         []string         `json:"skippedRuleIds"`
+	Created         []string         `json:"created"`
+	Deleted         []string         `json:"deleted"`
+	Changed         []string         `json:"changed"`
+	Unmatched       []string         `json:"unmatchedRules"`
+	Notices         []Notice         `json:"notices"`
+	Summary         Summary          `json:"summary"`
+	Changes         []Change         `json:"changes"`
+	Checklist       []checklist.Item `json:"checklist"`
 
 	run Run // for the HTML page's diffs
 }
@@ -102,6 +105,34 @@ type Notice struct {
 	Reason    string            `json:"reason,omitempty"`
 	// Text is the notice as the console prints it.
 	Text string `json:"-"`
+}
+
+// Clue is one thing the input records of the AM release it comes from
+// (engine.Clue).
+type Clue struct {
+	Kind    engine.ClueKind `json:"kind"`
+	File    string          `json:"file,omitempty"`
+	Pointer string          `json:"pointer,omitempty"`
+	Value   string          `json:"value"`
+	From    string          `json:"from,omitempty"`
+	To      string          `json:"to,omitempty"`
+	Used    bool            `json:"used"`
+	Note    string          `json:"note,omitempty"`
+}
+
+func versionEvidence(ev engine.VersionEvidence) []Clue {
+	out := []Clue{}
+	for _, c := range ev.Clues {
+		x := Clue{Kind: c.Kind, File: c.File, Pointer: c.Pointer, Value: c.Value, Used: c.Used, Note: c.Note}
+		if c.From != nil {
+			x.From = c.From.String()
+		}
+		if c.To != nil {
+			x.To = c.To.String()
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // Summary holds the counts a reviewer reads first.
@@ -212,7 +243,11 @@ func Build(run Run) (*Report, error) {
 			Old: raw(e.Pointer, e.Old), New: raw(e.Pointer, e.New), Title: titles[e.Step+"\x00"+e.RuleID], Service: eventService(c, e)})
 	}
 	r.summarize(res.Differ, order)
-	r.StartAMVersion = startAMVersion(run, c.facts)
+	r.StartAMVersion = run.From
+	if r.StartAMVersion == "" && run.Evidence.Start != nil {
+		r.StartAMVersion = run.Evidence.Start.String()
+	}
+	r.VersionEvidence = versionEvidence(run.Evidence)
 	items, err := checklist.Build(c.facts, checklist.Options{Chain: res.Chain, From: r.StartAMVersion, Target: run.Target,
 		TomcatServerXML: run.TomcatServerXML, Mask: func(key, val string) string {
 			if !mk.Show && SecretName(key) && val != "" && !strings.HasPrefix(val, "&{") {
@@ -394,40 +429,4 @@ func eventService(c *Collector, e engine.Event) string {
 		return e.Type
 	}
 	return c.service(e.File)
-}
-
-// startAMVersion is the AM release the configuration comes from: --from,
-// the amsterVersion most files of an Amster export carry (or the first
-// step's version), the server defaults' com.iplanet.am.version, or the
-// release whose configurationVersion the tree records (when only one
-// release writes it). "" when unknown.
-func startAMVersion(run Run, f *checklist.Facts) string {
-	if run.From != "" {
-		return run.From
-	}
-	res := run.Result
-	if res.Tree.Layout.Mode == engine.Amster {
-		// As read: -a stamps the new version into the tree in memory.
-		best := f.AmsterVersion()
-		if best == "" && res.Chain != nil && len(res.Chain.Steps) > 0 && res.Chain.Steps[0].From != nil {
-			best = res.Chain.Steps[0].From.String()
-		}
-		return best
-	}
-	if v := f.ServerVersion(); v != "" {
-		return v
-	}
-	if res.Chain == nil || res.StartVersion == "" {
-		return ""
-	}
-	var releases []string
-	for rel, cv := range res.Chain.ConfigVersions {
-		if cv == res.StartVersion {
-			releases = append(releases, rel)
-		}
-	}
-	if len(releases) == 1 {
-		return releases[0]
-	}
-	return ""
 }

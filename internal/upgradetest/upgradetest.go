@@ -148,3 +148,23 @@ func TxtarTree(tb testing.TB, archive string) string {
 	}
 	return dir
 }
+
+// Evidence reads what the tree at in records of its AM version, as the
+// command line does before it upgrades.
+func Evidence(tb testing.TB, in string) engine.VersionEvidence {
+	tb.Helper()
+	ctx := context.Background()
+	tree, err := engine.ReadTree(ctx, in, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	set, err := ruleset.Bundled()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ev, err := tree.VersionEvidence(ctx, set.VersionHints())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
