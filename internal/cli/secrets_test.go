@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/amupgrade/amupgrade/amjson"
@@ -185,6 +187,11 @@ func TestRealTreesKeepSecrets(t *testing.T) {
 				t.Logf("%d secret values also held where they are not secret, not looked for: %q", len(shared), shared)
 			}
 			found, written := leaks(t, in, tc.args, secrets)
+			for name, text := range written {
+				if m := maskedName().FindString(text); m != "" {
+					t.Errorf("%s masks the value of a name that is not secret: %s", name, m)
+				}
+			}
 			t.Logf("%d distinct secret values in the input; %d found in what the runs wrote; %d files in the diff",
 				len(secrets), len(found), strings.Count(written["--diff stdout"], "\ndiff ")+min(1, strings.Count(written["--diff stdout"][:min(5, len(written["--diff stdout"]))], "diff ")))
 			for _, s := range slices.Sorted(func(yield func(string) bool) {
@@ -197,6 +204,29 @@ func TestRealTreesKeepSecrets(t *testing.T) {
 				t.Errorf("secret value of %s (%.6s…, %d characters) shows in: %s", secrets[s], s, len(s), strings.Join(found[s], ", "))
 			}
 		})
+	}
+}
+
+// maskedName finds a masked value of an attribute whose value names
+// something.
+var maskedName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`"(passwordGrantAuthService|storePassword|keyEntryPassword|secretId|resetPassword|updatePassword)"\s*:\s*"\*{8}"`)
+})
+
+// TestRealTreeNamesStayReadable: in the 6.5.1 export's diff, the names
+// that read like secrets but name a service or a secret label show as
+// they are.
+func TestRealTreeNamesStayReadable(t *testing.T) {
+	t.Parallel()
+	in := needReal(t, "amster-6.5.1-forgeops-cdm")
+	code, stdout, stderr := run(t, "-i", in, "--diff", "--to", "8.1.0", "-a", "8.1.0")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{`"passwordGrantAuthService" : "[Empty]"`, `"storePassword" : "storepass"`, `"secretId" : "am.authn.trees.transientstate.encryption"`} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("--diff does not show %s", want)
+		}
 	}
 }
 
