@@ -401,3 +401,47 @@ func TestMalformedSecretNotEchoed(t *testing.T) {
 		})
 	}
 }
+
+// TestExprErrorSecretNotEchoed: expr's runtime messages quote the values
+// they failed on (int(hunter2)); the error of a rule says where and why
+// without them, the literals of the expression kept.
+func TestExprErrorSecretNotEchoed(t *testing.T) {
+	tree := map[string]string{
+		"realm/root/configurationversionservice/1.0/globalconfig/default.json": `{"metadata": {"realm": null, "entityType": "ConfigurationVersionService", "entityId": "default"},
+ "data": {"_id": "default", "appliedRuleIds": [], "configurationVersion": "8.0.0.0"}}`,
+		"realm/root/oauth2provider/1.0/organizationconfig/default.json": `{"metadata": {"realm": "/", "entityType": "OAuth2Provider", "entityId": "default"},
+ "data": {"_id": "default", "hashSalt": "hunter2salt", "serverconfig": ["am.encryption.pwd=entrysecret9"]}}`,
+	}
+	tests := []struct{ name, op, secret, want string }{
+		{"a value", `when: 'int(value("hashSalt")) > 0'`, "hunter2salt", `invalid operation: int(…)`},
+		{"an entry's value", `when: 'float(entry("serverconfig", "am.encryption.pwd")) > 1'`, "entrysecret9", `invalid operation: float(…)`},
+		{"a literal stays", `when: 'int("notanumber") > 0'`, "", `invalid operation: int(notanumber)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for name, text := range tree {
+				p := filepath.Join(dir, "in", filepath.FromSlash(name))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rules := filepath.Join(dir, "r.yaml")
+			rule := "from: 8.0.0\nto: 8.1.0\nmode: fbc\nrules:\n  - id: r\n    select: {service: OAuth2Provider}\n    " + tt.op + "\n    do:\n      - add: {x: 1}\n"
+			if err := os.WriteFile(rules, []byte(rule), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := run(t, "-i", filepath.Join(dir, "in"), "--check", rules)
+			if code != ExitFailed || !strings.Contains(stderr, tt.want) {
+				t.Fatalf("exit %d, want %d and %q in:\n%s", code, ExitFailed, tt.want, stderr)
+			}
+			if tt.secret != "" && strings.Contains(stdout+stderr, tt.secret) {
+				t.Errorf("the error echoes %q:\n%s", tt.secret, stderr)
+			}
+		})
+	}
+}
