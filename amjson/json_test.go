@@ -50,8 +50,8 @@ func TestParseErrors(t *testing.T) {
 		{"invalid escape", `{"a":"x\qy"}`, `line 1, column 8: invalid escape '\q' in string; write '\\' for a backslash`},
 		{"invalid escape non-ASCII", `["\é"]`, `line 1, column 3: invalid escape '\é' in string; write '\\' for a backslash`},
 		{"invalid escape control", "[\"\\\n\"]", `line 1, column 3: invalid escape in string: '\' followed by U+000A; write '\\' for a backslash`},
-		{"bad unicode escape", `["\u12g4"]`, `line 1, column 3: invalid escape '\u12g4' in string: \u must be followed by four hex digits`},
-		{"short unicode escape", `["\u12"]`, `line 1, column 3: invalid escape '\u12' in string: \u must be followed by four hex digits`},
+		{"bad unicode escape", `["\u12g4"]`, `line 1, column 3: invalid escape '\u' in string: \u must be followed by four hex digits`},
+		{"short unicode escape", `["\u12"]`, `line 1, column 3: invalid escape '\u' in string: \u must be followed by four hex digits`},
 		{"lone high surrogate", `["\uD800"]`, `line 1, column 3: invalid escape '\uD800' in string: a lone UTF-16 surrogate is not a character; pair it with a low surrogate \uDC00-\uDFFF, or write the character itself`},
 		{"high surrogate then letter", `["\ud800\u0041"]`, `line 1, column 3: invalid escape '\ud800' in string: a lone UTF-16 surrogate is not a character; pair it with a low surrogate \uDC00-\uDFFF, or write the character itself`},
 		{"lone low surrogate", `["ab\uDC00"]`, `line 1, column 5: invalid escape '\uDC00' in string: a lone UTF-16 surrogate is not a character; pair it with a low surrogate \uDC00-\uDFFF, or write the character itself`},
@@ -59,7 +59,7 @@ func TestParseErrors(t *testing.T) {
 		{"surrogate encoded in UTF-8", "[\"\xED\xA0\x80\"]", `line 1, column 3: invalid UTF-8 byte 0xed in string: the file must be UTF-8 encoded; convert it to UTF-8`},
 		{"overlong UTF-8", "[\"\xC0\xAF\"]", `line 1, column 3: invalid UTF-8 byte 0xc0 in string: the file must be UTF-8 encoded; convert it to UTF-8`},
 		{"invalid UTF-8 outside string", "[1, \xff]", `line 1, column 5: invalid UTF-8 byte 0xff: the file must be UTF-8 encoded; convert it to UTF-8`},
-		{"column counts characters", "[\"héllo\", x]", `line 1, column 11: invalid value "x": expected true, false, null, a number, or text in double quotes`},
+		{"column counts characters", "[\"héllo\", x]", `line 1, column 11: invalid value: expected true, false, null, a number, or text in double quotes`},
 		{"BOM has no column", "\xEF\xBB\xBF[1,]", `line 1, column 3: unexpected ',' before ']': JSON does not allow a trailing comma; remove it`},
 		{"truncated object", "{\n  \"a\" : {\n    \"b\" : 1", `line 3, column 12: unexpected end of file: the file is truncated or a '}' is missing`},
 		{"truncated array", `{"a" : [1, 2`, `line 1, column 13: unexpected end of file: the file is truncated or a ']' is missing`},
@@ -99,16 +99,16 @@ func TestParseErrors(t *testing.T) {
 		{"minus Infinity", `[-Infinity]`, `line 1, column 2: invalid number "-Infinity": JSON has no NaN or infinity; use null or a string`},
 		{"capital True", `[True]`, `line 1, column 2: invalid value "True": JSON literals are lowercase; write true`},
 		{"None", `[None]`, `line 1, column 2: invalid value "None": write null`},
-		{"truncated literal", `[tru`, `line 1, column 2: invalid value "tru": expected true, false, null, a number, or text in double quotes`},
-		{"literal with tail", `[nullx]`, `line 1, column 2: invalid value "nullx": expected true, false, null, a number, or text in double quotes`},
-		{"long word", "[" + strings.Repeat("a", 50) + "]", `line 1, column 2: invalid value "` + strings.Repeat("a", 40) + `...": expected true, false, null, a number, or text in double quotes`},
-		{"leading zero", `[0123]`, `line 1, column 2: invalid number "0123": leading zeros are not allowed; remove them, or quote the value if it is text`},
-		{"negative leading zero", `[-00]`, `line 1, column 2: invalid number "-00": leading zeros are not allowed; remove them, or quote the value if it is text`},
-		{"lone minus", `[-]`, `line 1, column 2: invalid number "-": a digit must follow '-'`},
-		{"no fraction digits", `[1.]`, `line 1, column 2: invalid number "1.": a digit must follow the decimal point`},
-		{"no exponent digits", `[1e+]`, `line 1, column 2: invalid number "1e+": the exponent needs at least one digit`},
-		{"hex", `[0x1F]`, `line 1, column 2: invalid number "0x1F": JSON has no hexadecimal numbers; write it in decimal`},
-		{"two points", `[1.5.3]`, `line 1, column 2: invalid number "1.5.3": not a JSON number; quote it if it is text`},
+		{"truncated literal", `[tru`, `line 1, column 2: invalid value: expected true, false, null, a number, or text in double quotes`},
+		{"literal with tail", `[nullx]`, `line 1, column 2: invalid value: expected true, false, null, a number, or text in double quotes`},
+		{"long word", "[" + strings.Repeat("a", 50) + "]", `line 1, column 2: invalid value: expected true, false, null, a number, or text in double quotes`},
+		{"leading zero", `[0123]`, `line 1, column 2: invalid number: leading zeros are not allowed; remove them, or quote the value if it is text`},
+		{"negative leading zero", `[-00]`, `line 1, column 2: invalid number: leading zeros are not allowed; remove them, or quote the value if it is text`},
+		{"lone minus", `[-]`, `line 1, column 2: invalid number: a digit must follow '-'`},
+		{"no fraction digits", `[1.]`, `line 1, column 2: invalid number: a digit must follow the decimal point`},
+		{"no exponent digits", `[1e+]`, `line 1, column 2: invalid number: the exponent needs at least one digit`},
+		{"hex", `[0x1F]`, `line 1, column 2: invalid number: JSON has no hexadecimal numbers; write it in decimal`},
+		{"two points", `[1.5.3]`, `line 1, column 2: invalid number: not a JSON number; quote it if it is text`},
 		{"leading plus", `[+1]`, `line 1, column 2: unexpected '+': a JSON number cannot start with '+'; remove it`},
 		{"leading point", `[.5]`, `line 1, column 2: unexpected '.': a number must start with a digit; write 0.5, not .5`},
 		{"line break in string", "{\"a\" : \"abc\n\"}", `line 1, column 12: line break in string: a string cannot span lines; write it as \n, or add the missing closing '"'`},
@@ -172,7 +172,7 @@ func TestSyntaxErrorFields(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Fatalf("got %v, want a *SyntaxError", err)
 	}
-	want := &SyntaxError{Offset: 11, Line: 2, Column: 9, Msg: `invalid value "x": expected true, false, null, a number, or text in double quotes`}
+	want := &SyntaxError{Offset: 11, Line: 2, Column: 9, Msg: `invalid value: expected true, false, null, a number, or text in double quotes`}
 	if diff := cmp.Diff(want, se); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

@@ -673,11 +673,8 @@ func (s *jsonScanner) checkEscape(i int) (int, error) {
 			if i+6 > len(d) && jsonAllHex(d[i+2:]) {
 				return 0, s.errAt(len(d), "unexpected end of file in a string: the file is truncated or a closing '\"' is missing")
 			}
-			j := i + 2
-			for j < len(d) && j < i+6 && d[j] > ' ' && d[j] < 0x7F && d[j] != '"' {
-				j++
-			}
-			return 0, s.errAt(i, "invalid escape '%s' in string: \\u must be followed by four hex digits", d[i:j])
+			// The characters after \u are the string's own: not quoted.
+			return 0, s.errAt(i, "invalid escape '\\u' in string: \\u must be followed by four hex digits")
 		}
 		switch {
 		case utf16.IsSurrogate(r) && r < 0xDC00:
@@ -843,11 +840,16 @@ func (s *jsonScanner) scanNumber() (int, error) {
 	return start, nil
 }
 
-// numberErr reports a bad number starting at start, quoting the whole
-// token: "0x1F" says more than "0" followed by an unexpected 'x'.
+// numberErr reports a bad number starting at start, judged on the whole
+// token: "0x1F" is a hexadecimal number, not "0" followed by an unexpected
+// 'x'. The token is not quoted: it may be a secret (a PIN, a key) written
+// without its quotes, and messages never echo a value; the position points
+// at it.
 func (s *jsonScanner) numberErr(start int, why string) error {
 	tok := s.token(start, isJSONNumberByte)
 	switch lower := strings.ToLower(tok); {
+	case lower == "-infinity" || lower == "-inf" || lower == "-nan":
+		return s.errAt(start, "invalid number %s: JSON has no NaN or infinity; use null or a string", strconv.Quote(tok))
 	case strings.HasPrefix(lower, "0x") || strings.HasPrefix(lower, "-0x"):
 		why = "JSON has no hexadecimal numbers; write it in decimal"
 	case strings.HasPrefix(lower, "-inf") || strings.HasPrefix(lower, "-nan"):
@@ -855,7 +857,7 @@ func (s *jsonScanner) numberErr(start int, why string) error {
 	case why == "":
 		why = "not a JSON number; quote it if it is text"
 	}
-	return s.errAt(start, "invalid number %s: %s", strconv.Quote(tok), why)
+	return s.errAt(start, "invalid number: %s", why)
 }
 
 // scanWord reads true, false or null at s.pos.
@@ -877,6 +879,9 @@ func (s *jsonScanner) scanWord() (Kind, bool, error) {
 		s.pos = i
 		return Null, false, nil
 	}
+	// Only the spellings of a literal in other languages are quoted: any
+	// other word may be a secret written without its quotes, and messages
+	// never echo a value; the position points at it.
 	word := s.token(start, isJSONWordByte)
 	var why string
 	switch lower := strings.ToLower(word); lower {
@@ -887,7 +892,7 @@ func (s *jsonScanner) scanWord() (Kind, bool, error) {
 	case "none", "nil", "undefined":
 		why = "write null"
 	default:
-		why = "expected true, false, null, a number, or text in double quotes"
+		return Null, false, s.errAt(start, "invalid value: expected true, false, null, a number, or text in double quotes")
 	}
 	return Null, false, s.errAt(start, "invalid value %s: %s", strconv.Quote(word), why)
 }

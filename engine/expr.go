@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -464,13 +465,52 @@ func (c *opContext) compile(x *Expr) error {
 func (c *opContext) exprError(x *Expr, err error) error {
 	var fe *file.Error
 	if errors.As(err, &fe) {
-		msg := exprMessage.Replace(fe.Message)
+		msg := c.redactValues(exprMessage.Replace(fe.Message), x.Source)
 		if fe.Line > 0 {
 			return c.errorf("evaluating %q: %s (line %d, column %d of the expression); fix the rule", x.Source, msg, fe.Line, fe.Column+1)
 		}
 		return c.errorf("evaluating %q: %s; fix the rule", x.Source, msg)
 	}
-	return c.errorf("evaluating %q: %v; fix the rule", x.Source, err)
+	return c.errorf("evaluating %q: %s; fix the rule", x.Source, c.redactValues(err.Error(), x.Source))
+}
+
+// redactValues takes out of an evaluation's message the strings of the
+// document (as it is and as it was) that the expression does not spell
+// itself: expr quotes the values it failed on ("invalid operation:
+// int(hunter2)"), and a message never echoes a value of the configuration,
+// which may be a secret. The value of a key=value entry counts on its own.
+func (c *opContext) redactValues(msg, source string) string {
+	var values []string
+	var walk func(v *amjson.Value)
+	walk = func(v *amjson.Value) {
+		switch v.Kind {
+		case amjson.String:
+			for _, s := range []string{v.Text, v.Text[strings.IndexByte(v.Text, '=')+1:]} {
+				if len(s) >= 3 && !strings.Contains(source, s) && strings.Contains(msg, s) {
+					values = append(values, s)
+				}
+			}
+		case amjson.Array:
+			for _, it := range v.Items {
+				walk(it)
+			}
+		case amjson.Object:
+			for _, m := range v.Members {
+				walk(m.Value)
+			}
+		}
+	}
+	for _, data := range []*amjson.Value{c.data, c.doc.originalData()} {
+		if data != nil {
+			walk(data)
+		}
+	}
+	// Longest first, so that a value inside another goes with it.
+	slices.SortFunc(values, func(a, b string) int { return len(b) - len(a) })
+	for _, s := range values {
+		msg = strings.ReplaceAll(msg, s, "…")
+	}
+	return msg
 }
 
 var regexpCache sync.Map // string -> *regexp.Regexp

@@ -74,6 +74,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 
 // fail prints an error once, at the edge, and chooses the exit code.
 func (c *CLI) fail(ctx context.Context, err error) int {
+	// Messages never echo a secret, even with --show-secrets.
+	mk := masker{}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(c.Stderr, "amupgrade: interrupted: nothing was written")
 		return ExitInterrupted
@@ -81,22 +83,22 @@ func (c *CLI) fail(ctx context.Context, err error) int {
 	if ctx.Err() != nil {
 		// Interrupted, but what stopped the run is another error, which
 		// may say that something was written: print it as it is.
-		fmt.Fprintf(c.Stderr, "amupgrade: interrupted: %v\n", err)
+		fmt.Fprintf(c.Stderr, "amupgrade: interrupted: %s\n", mk.text(err.Error()))
 		return ExitInterrupted
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(c.Stderr, "amupgrade: %v\nRun 'amupgrade --help' for usage.\n", err)
+		fmt.Fprintf(c.Stderr, "amupgrade: %s\nRun 'amupgrade --help' for usage.\n", mk.text(err.Error()))
 		return ExitUsage
 	}
 	var es engine.Errors
 	if errors.As(err, &es) && len(es) > 1 {
 		fmt.Fprintf(c.Stderr, "amupgrade: %d errors:\n", len(es))
 		for _, e := range es {
-			fmt.Fprintf(c.Stderr, "  %v\n", e)
+			fmt.Fprintf(c.Stderr, "  %s\n", mk.text(e.Error()))
 		}
 	} else {
-		fmt.Fprintf(c.Stderr, "amupgrade: %v\n", err)
+		fmt.Fprintf(c.Stderr, "amupgrade: %s\n", mk.text(err.Error()))
 	}
 	switch engine.CodeOf(err) {
 	case engine.CodeRule:

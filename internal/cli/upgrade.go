@@ -457,6 +457,8 @@ func summary(res *engine.Result, o *options) string {
 // are many on an old tree: without --verbose one line counts their rules,
 // and the log has them all.
 func printNotices(c *CLI, lg *logger, o *options, notices []engine.Notice) {
+	// A notice may quote a value (a kept placeholder's): masked.
+	mk := masker{show: o.showSecrets}
 	rules := map[string]bool{}
 	for _, n := range notices {
 		if n.Code == engine.NoticeNotImplemented {
@@ -465,7 +467,7 @@ func printNotices(c *CLI, lg *logger, o *options, notices []engine.Notice) {
 	}
 	for _, n := range notices {
 		if n.Code != engine.NoticeNotImplemented {
-			lg.warnf(c.Stderr, "%s", n)
+			lg.warnf(c.Stderr, "%s", mk.text(n.String()))
 		}
 	}
 	if n := len(rules); n > 0 && !o.verbose {
@@ -477,9 +479,9 @@ func printNotices(c *CLI, lg *logger, o *options, notices []engine.Notice) {
 	}
 	for _, n := range engine.NoticesOf(notices, engine.NoticeNotImplemented) {
 		if o.verbose {
-			lg.warnf(c.Stderr, "%s", n)
+			lg.warnf(c.Stderr, "%s", mk.text(n.String()))
 		} else {
-			lg.logOnly("warning: %s", n)
+			lg.logOnly("warning: %s", mk.text(n.String()))
 		}
 	}
 }

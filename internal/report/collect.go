@@ -89,7 +89,7 @@ func (c *Collector) Observe(f *engine.FileResult) {
 			// is diffed to /dev/null below.
 			old, oldName, status = nil, "/dev/null", "created"
 		}
-		diff = append(diff, FileDiff{Path: f.Path, Status: status, Diff: c.mk.Text(string(unifiedDiff(oldName, old, "b/"+f.Path, f.Out)))})
+		diff = append(diff, FileDiff{Path: f.Path, Status: status, Diff: c.mk.Diff(oldName, old, "b/"+f.Path, f.Out)})
 	}
 	fromType := ""
 	if f.From != "" {
@@ -114,7 +114,7 @@ func (c *Collector) Observe(f *engine.FileResult) {
 
 // gone is the diff of a file that is no longer there.
 func (c *Collector) gone(p string, in []byte) FileDiff {
-	return FileDiff{Path: p, Status: "deleted", Diff: c.mk.Text(string(unifiedDiff("a/"+p, in, "/dev/null", nil)))}
+	return FileDiff{Path: p, Status: "deleted", Diff: c.mk.Diff("a/"+p, in, "/dev/null", nil)}
 }
 
 // Diffs returns the masked unified diffs (none unless the collector was

@@ -16,7 +16,6 @@ import (
 	"github.com/amupgrade/amupgrade/internal/checklist"
 	"github.com/amupgrade/amupgrade/internal/upgradetest"
 	"github.com/google/go-cmp/cmp"
-	"github.com/rogpeppe/go-internal/diff"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -102,10 +101,10 @@ func printedDiff(res *engine.Result, out *engine.Output, mk Masker) string {
 		if slices.Contains(res.Created, f.Path) {
 			old, oldName = nil, "/dev/null"
 		}
-		w.WriteString(mk.Text(string(diff.Diff(oldName, old, "b/"+f.Path, f.Data))))
+		w.WriteString(mk.Diff(oldName, old, "b/"+f.Path, f.Data))
 	}
 	for _, p := range res.Deleted {
-		w.WriteString(mk.Text(string(diff.Diff("a/"+p, res.DeletedRaw[p], "/dev/null", nil))))
+		w.WriteString(mk.Diff("a/"+p, res.DeletedRaw[p], "/dev/null", nil))
 	}
 	return w.String()
 }

@@ -10,7 +10,8 @@
 // Collector gathers as each file goes by. A Report is written as JSON (a
 // stable, versioned schema: docs/report.md and docs/report.schema.json) or
 // as one self-contained HTML page with per-file diffs and filters. Secrets
-// are masked in both unless Masker.Show is set.
+// are masked in both unless Masker.Show is set: the list of what is secret
+// is in secrets.go.
 //
 // The package also holds Masker, the masking rules every printed value goes
 // through. The checklist itself is package checklist.
@@ -209,9 +210,12 @@ func Build(run Run) (*Report, error) {
 			r.Steps = append(r.Steps, s.Name)
 		}
 	}
+	// A notice may quote a value (a kept placeholder's): it is masked as
+	// any printed text.
+	mk := run.Masker
 	for _, n := range res.Notices {
 		r.Notices = append(r.Notices, Notice{Code: n.Code, Rule: n.RuleID, File: n.File, Pointer: n.Pointer,
-			Message: n.Message, Transform: n.Transform, Reason: n.Reason, Text: n.String()})
+			Message: mk.Text(n.Message), Transform: n.Transform, Reason: mk.Text(n.Reason), Text: mk.Text(n.String())})
 	}
 	for _, u := range res.Unmatched {
 		r.Unmatched = append(r.Unmatched, u.ID)
@@ -228,7 +232,6 @@ func Build(run Run) (*Report, error) {
 			}
 		}
 	}
-	mk := run.Masker
 	raw := func(ptr string, v *amjson.Value) json.RawMessage {
 		if v == nil {
 			return nil
@@ -249,14 +252,16 @@ func Build(run Run) (*Report, error) {
 	}
 	r.VersionEvidence = versionEvidence(run.Evidence)
 	items, err := checklist.Build(c.facts, checklist.Options{Chain: res.Chain, From: r.StartAMVersion, Target: run.Target,
-		TomcatServerXML: run.TomcatServerXML, Mask: func(key, val string) string {
-			if !mk.Show && SecretName(key) && val != "" && !strings.HasPrefix(val, "&{") {
-				return "********"
-			}
-			return val
-		}})
+		TomcatServerXML: run.TomcatServerXML, Mask: mk.Property})
 	if err != nil {
 		return nil, err
+	}
+	// Evidence quotes configuration (properties, script lines, a Tomcat
+	// server.xml): its notes are masked as any printed text.
+	for i := range items {
+		for j := range items[i].Evidence {
+			items[i].Evidence[j].Note = run.Masker.Text(items[i].Evidence[j].Note)
+		}
 	}
 	r.Checklist = items
 	return r, nil

@@ -128,12 +128,12 @@ func TestReportMatchesSchema(t *testing.T) {
 var secretInput = map[string]string{
 	"realm/root/keystoresecretstore/1.0/globalconfig/default/default-keystore.json": `{
   "metadata" : { "realm" : null, "entityType" : "KeyStoreSecretStore", "entityId" : "default/default-keystore" },
-  "data" : { "_id" : "default/default-keystore", "storePassword" : "Sup3rSecretStore", "file" : "/ks.jceks" }
+  "data" : { "_id" : "default/default-keystore", "storePassword" : "storepass", "file" : "/ks.jceks" }
 }
 `,
 	"realm/root/oauth2provider/1.0/organizationconfig/default.json": `{
   "metadata" : { "realm" : "/", "entityType" : "OAuth2Provider", "entityId" : "default" },
-  "data" : { "_id" : "default", "lifetime" : 60 }
+  "data" : { "_id" : "default", "lifetime" : 60, "hashSalt" : "Sup3rSecretSalt" }
 }
 `,
 	"realm/root/configurationversionservice/1.0/globalconfig/default.json": `{
@@ -143,17 +143,23 @@ var secretInput = map[string]string{
 `,
 }
 
-// A rule that rewrites a store password: the value is masked in both
-// reports, and shown with --show-secrets.
+// A rule that rewrites a salt: the value is masked in both reports, and
+// shown with --show-secrets. The store password's secret label is not a
+// secret.
 const secretRules = `from: 8.0.0
 to: 8.1.0
 mode: fbc
 rules:
-  - id: rotate-store-password
-    title: A new store password
+  - id: rotate-salt
+    title: A new salt
+    select: {service: OAuth2Provider, scope: realm}
+    do:
+      - set: {hashSalt: N3wSecretSalt}
+  - id: rename-store-password-label
+    title: Another secret label
     select: {service: KeyStoreSecretStore, scope: global}
     do:
-      - set: {storePassword: N3wSecretStore}
+      - set: {storePassword: storepass2}
   - id: lifetime
     title: Longer lifetime
     select: {service: OAuth2Provider, scope: realm}
@@ -191,10 +197,13 @@ func TestReportsMaskSecrets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, secret := range []string{"Sup3rSecretStore", "N3wSecretStore"} {
+			for _, secret := range []string{"Sup3rSecretSalt", "N3wSecretSalt"} {
 				if got := bytes.Contains(b, []byte(secret)); got != show {
 					t.Errorf("--show-secrets %v: %s holds %s: %v", show, name, secret, got)
 				}
+			}
+			if !bytes.Contains(b, []byte("storepass2")) {
+				t.Errorf("--show-secrets %v: %s hides the secret label storepass2", show, name)
 			}
 			if !show && !bytes.Contains(b, []byte("********")) {
 				t.Errorf("%s shows no mask", name)
