@@ -14,6 +14,8 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/amupgrade/amupgrade/amjson"
+	"github.com/amupgrade/amupgrade/engine"
+	"github.com/amupgrade/amupgrade/ruleset"
 )
 
 // realDir is where the shared real AM trees live, relative to this package.
@@ -216,6 +218,33 @@ func realTrees(t *testing.T) []realTree {
 		t.Skip("no real trees in " + realDir)
 	}
 	return trees
+}
+
+// userArgs are the arguments a user gives: the tree's own, and --from
+// where nothing in the tree records its version (the release its folder is
+// named after, which its owner knows).
+func userArgs(t *testing.T, tc realTree) []string {
+	t.Helper()
+	tree, err := engine.ReadTree(t.Context(), tc.in, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := ruleset.Bundled()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := tree.VersionEvidence(t.Context(), set.VersionHints())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Start != nil {
+		return tc.args
+	}
+	m := versionInName.FindStringSubmatch(tc.name)
+	if m == nil {
+		t.Fatalf("%s records no version and its name gives none", tc.name)
+	}
+	return append(slices.Clone(tc.args), "--from", m[1])
 }
 
 // versionInName is the AM release a shared tree's folder is named after

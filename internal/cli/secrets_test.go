@@ -18,24 +18,14 @@ import (
 	"github.com/amupgrade/amupgrade/internal/report"
 )
 
-// secretTrees lists every shared real tree with the arguments that upgrade
-// it to 8.1: those of TestRealTreesUpgrade, and the 7.2.0 input and vendor
-// 7.4.0 output of the darkedges pair. The 7.4.0 tree's version tracking is
-// not read (its ConfigurationVersionService carries an amsterVersion), so it
-// runs without tracking, and it has no default-keystore for the 8.1
-// transient-state mapping.
-func secretTrees() []struct {
-	name string
-	args []string
-} {
-	return append(realUpgrades(), []struct {
-		name string
-		args []string
-	}{
-		{"fbc-7.2.0-darkedges/services", []string{"--fileBasedMode", "--to", "8.1.0"}},
-		{"fbc-7.4.0-darkedges-amupgraded/services", []string{"--fileBasedMode", "--to", "8.1.0", "--from", "7.4.0",
-			"--ignoreNoRuleTracking", "--ignoreRequiredSecretMapping"}},
-	}...)
+// secretTrees lists every shared real tree with the arguments a user gives
+// to upgrade it to 8.1 (see realTrees).
+func secretTrees(t *testing.T) []realTree {
+	trees := realTrees(t)
+	for i := range trees {
+		trees[i].args = userArgs(t, trees[i])
+	}
+	return trees
 }
 
 // inputSecrets reads the secret values of a tree by the list of
@@ -166,22 +156,10 @@ func leaks(t *testing.T, in string, args []string, secrets map[string]string) (m
 // input (by the list of internal/report) in all a run writes besides the
 // tree: none may show.
 func TestRealTreesKeepSecrets(t *testing.T) {
-	covered := map[string]bool{}
-	for _, tc := range secretTrees() {
-		covered[strings.Split(tc.name, "/")[0]] = true
-	}
-	if entries, err := os.ReadDir(realDir); err == nil {
-		for _, e := range entries {
-			if e.IsDir() && !covered[e.Name()] {
-				t.Errorf("real tree %s is not in secretTrees: add it with the arguments that upgrade it", e.Name())
-			}
-		}
-	}
-	for _, tc := range secretTrees() {
-		top, rest, _ := strings.Cut(tc.name, "/")
-		t.Run(top, func(t *testing.T) {
+	for _, tc := range secretTrees(t) {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			in := filepath.Join(needReal(t, top), filepath.FromSlash(rest))
+			in := tc.in
 			secrets, shared := inputSecrets(t, in)
 			if len(shared) > 0 {
 				t.Logf("%d secret values also held where they are not secret, not looked for: %q", len(shared), shared)
