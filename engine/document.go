@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"bytes"
 	"io/fs"
 	"strings"
 	"unique"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 
@@ -54,6 +56,9 @@ type Document struct {
 	input *Entity
 	// bom and stray note what reading found, for warnings in path order.
 	bom, stray bool
+	// notConfig says why a JSON file is not configuration (no metadata, a
+	// realm that is not text…): no rule sees it.
+	notConfig string
 	// differs: the new bytes differ from the input (set once rendered).
 	differs bool
 	events  []Event
@@ -96,9 +101,38 @@ func (e *Entity) key() string {
 // scanEntity reads the identity from metadata without decoding the file: the
 // walker calls it for every file, and most files are matched by no rule.
 func scanEntity(raw []byte) *Entity {
-	md := gjson.GetBytes(raw, "metadata")
+	e, _ := scanConfig(raw)
+	return e
+}
+
+// scanConfig reads the identity of a configuration file, or says why the
+// file is not one: a configuration file is an object with a metadata object
+// (realm text or null, entityType and entityId text) and a data object.
+func scanConfig(raw []byte) (*Entity, string) {
+	raw = bytes.TrimPrefix(raw, utf8BOM)
+	if first := bytes.TrimLeft(raw, " \t\r\n"); len(first) == 0 || first[0] != '{' {
+		if len(first) > 0 && first[0] == '[' {
+			return nil, "the top level is an array, not an object with metadata and data"
+		}
+		return nil, "the top level is not an object with metadata and data"
+	}
+	// gjson on a string that shares raw's memory: nothing is copied, and
+	// nothing of it is kept past this call but the interned identity.
+	text := unsafe.String(unsafe.SliceData(raw), len(raw))
+	md := gjson.Get(text, "metadata")
 	if !md.IsObject() {
-		return nil
+		return nil, "it has no metadata object"
+	}
+	for _, k := range []string{"entityType", "entityId"} {
+		if v := md.Get(k); v.Exists() && v.Type != gjson.String {
+			return nil, "metadata." + k + " is not text"
+		}
+	}
+	if r := md.Get("realm"); r.Exists() && r.Type != gjson.String && r.Type != gjson.Null {
+		return nil, "metadata.realm is neither text nor null"
+	}
+	if !dataIsObject(text, md) {
+		return nil, "it has no data object"
 	}
 	e := &Entity{}
 	var realm gjson.Result
@@ -133,7 +167,31 @@ func scanEntity(raw []byte) *Entity {
 	if !e.Global {
 		e.Realm = intern(realm.String())
 	}
-	return e
+	return e, ""
+}
+
+// dataIsObject tells whether the top-level object text has a data member
+// whose value is an object. AM's files have data right after metadata (or,
+// hand-edited, first), so those two places are looked at without scanning
+// the data itself; any other order takes a full lookup.
+func dataIsObject(text string, md gjson.Result) bool {
+	isData := func(rest string) bool {
+		rest = strings.TrimLeft(rest, " \t\r\n,")
+		if !strings.HasPrefix(rest, `"data"`) {
+			return false
+		}
+		rest = strings.TrimLeft(rest[len(`"data"`):], " \t\r\n")
+		if !strings.HasPrefix(rest, ":") {
+			return false
+		}
+		return strings.HasPrefix(strings.TrimLeft(rest[1:], " \t\r\n"), "{")
+	}
+	if md.Index > 0 && md.Index+len(md.Raw) <= len(text) {
+		if isData(text[md.Index+len(md.Raw):]) || isData(strings.TrimLeft(text, " \t\r\n")[1:]) {
+			return true
+		}
+	}
+	return gjson.Get(text, "data").IsObject()
 }
 
 // intern returns one copy of each identity string: an upgrade keeps the

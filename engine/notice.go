@@ -33,6 +33,10 @@ const (
 	// NoticeOtherLayout: a file of the other layout (an Amster file in an FBC
 	// tree), passed through unchanged.
 	NoticeOtherLayout NoticeCode = "other-layout"
+	// NoticeNotConfiguration: a JSON file of the configuration that is not
+	// configuration (no metadata or data object, a realm that is not text):
+	// no rule sees it.
+	NoticeNotConfiguration NoticeCode = "not-configuration"
 	// NoticeByteOrderMark: a file starts with a UTF-8 byte order mark.
 	NoticeByteOrderMark NoticeCode = "byte-order-mark"
 )

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/amupgrade/amupgrade/amjson"
@@ -104,9 +105,11 @@ func (o *AssignOp) apply(c *opContext) error {
 		if old != nil && amjson.Equal(old, v) && old.Kind == v.Kind {
 			continue
 		}
-		if old != nil && !o.ReplacePlaceholder && IsPlaceholder(old) {
-			c.keepPlaceholder(c.full(it.Path), old)
-			continue
+		if old != nil && !o.ReplacePlaceholder {
+			if at, ok := placeholderIn(old, v); ok {
+				c.keepPlaceholder(append(c.full(it.Path), at...), old.At(at))
+				continue
+			}
 		}
 		c.doc.touch()
 		parent.Set(key, v)
@@ -158,6 +161,11 @@ func (o *SetOp) apply(c *opContext) error {
 	for _, it := range o.Items {
 		arr := c.lookup(it.Path)
 		if arr == nil {
+			continue
+		}
+		if IsPlaceholder(arr) {
+			// {"$list": "&{…}"}: AM makes the list at start-up.
+			c.keepPlaceholder(c.full(it.Path), arr)
 			continue
 		}
 		if arr.Kind != amjson.Array {
@@ -227,6 +235,10 @@ func entryIndex(arr *amjson.Value, key string) int {
 func (o *EntriesOp) apply(c *opContext) error {
 	arr := c.lookup(o.Path)
 	if arr == nil {
+		return nil
+	}
+	if IsPlaceholder(arr) {
+		c.keepPlaceholder(c.full(o.Path), arr)
 		return nil
 	}
 	if arr.Kind != amjson.Array {
@@ -393,6 +405,46 @@ func IsPlaceholder(v *amjson.Value) bool {
 		}
 	}
 	return false
+}
+
+// placeholderIn finds a placeholder anywhere in old (an element of an
+// array, a member of an object, at any depth) that the new value would not
+// keep at the same place, and returns its pointer relative to old: an
+// operation that writes new over old would lose it. A placeholder new
+// holds at the same place (a rule that rewrites around it) is no loss.
+func placeholderIn(old, new *amjson.Value) (amjson.Pointer, bool) {
+	if old == nil {
+		return nil, false
+	}
+	if IsPlaceholder(old) {
+		if new != nil && amjson.Equal(old, new) {
+			return nil, false
+		}
+		return amjson.Pointer{}, true
+	}
+	switch old.Kind {
+	case amjson.Array:
+		for i, it := range old.Items {
+			var n *amjson.Value
+			if new != nil && new.Kind == amjson.Array && i < len(new.Items) {
+				n = new.Items[i]
+			}
+			if at, ok := placeholderIn(it, n); ok {
+				return append(amjson.Pointer{strconv.Itoa(i)}, at...), true
+			}
+		}
+	case amjson.Object:
+		for _, m := range old.Members {
+			var n *amjson.Value
+			if new != nil && new.Kind == amjson.Object {
+				n = new.Get(m.Key)
+			}
+			if at, ok := placeholderIn(m.Value, n); ok {
+				return append(amjson.Pointer{m.Key}, at...), true
+			}
+		}
+	}
+	return nil, false
 }
 
 // keepPlaceholder reports a placeholder an operation left in place.

@@ -116,7 +116,7 @@ func (t *Tree) load(d *Document) error {
 	d.pending = false
 	d.Raw, d.Mode = raw, mode
 	if d.JSON {
-		d.Entity = scanEntity(raw)
+		d.Entity, d.notConfig = scanConfig(raw)
 		// A file of the other layout (the vendor tool run with Amster rules
 		// leaves Amster files in FBC trees) passes through byte for byte: no
 		// rule sees it, and it is not re-printed. An FBC file has a uid; an
@@ -139,6 +139,13 @@ func (t *Tree) noteLoadWarnings() {
 		if d.stray {
 			d.stray = false
 			t.Notices = append(t.Notices, Notice{Code: NoticeOtherLayout, File: d.Path, Message: what + ": passed through unchanged"})
+		}
+	}
+	for _, d := range t.Docs {
+		if d.notConfig != "" {
+			t.Notices = append(t.Notices, Notice{Code: NoticeNotConfiguration, File: d.Path, Message: "not an AM configuration file: " + d.notConfig +
+				"; no rule changes it (it is checked as JSON and re-printed)"})
+			d.notConfig = ""
 		}
 	}
 	for _, d := range t.Docs {

@@ -163,6 +163,13 @@ func (r *Run) updateTracking(res *Result) error {
 		}
 		res.Events = append(res.Events, Event{RuleID: "tracking", File: r.tracking.Path, Type: trackingType, Pointer: ptr.String(), Op: op, Old: old, New: new})
 	}
+	if ids := data.Get("appliedRuleIds"); ids != nil && IsPlaceholder(ids) && len(res.Recorded) > 0 {
+		// AM resolves the list at start-up; amupgrade cannot add to it.
+		r.notice(Notice{Code: NoticeKeptPlaceholder, File: r.tracking.Path, Pointer: "/data/appliedRuleIds", Message: fmt.Sprintf(
+			"holds a placeholder (%s): kept, so the %d rules applied now are not recorded and would apply again; write the list out to track them",
+			briefValue(ids), len(res.Recorded))})
+		res.Recorded = nil
+	}
 	if len(res.Recorded) > 0 {
 		ids := data.Get("appliedRuleIds")
 		if ids == nil || ids.Kind != amjson.Array {

@@ -463,3 +463,96 @@ func TestPlaceholdersKept(t *testing.T) {
 		t.Errorf("kept (-want +got):\n%s", diff)
 	}
 }
+
+// Placeholders inside a value an operation replaces are kept too, at any
+// depth: an array that holds one, an object that holds a wrapper; and a list
+// AM makes at start-up ({"$list": "&{…}"}) is not added to. A tracked run
+// whose appliedRuleIds is such a list records nothing and says so.
+func TestPlaceholdersKeptDeep(t *testing.T) {
+	t.Parallel()
+	data := `{"arr": ["a", "&{am.arr}"], "obj": {"x": 1, "y": {"$string": "&{am.y}"}}, "same": ["&{am.s}", "old"],` +
+		` "list": {"$list": "&{am.list|a,b}"}, "conf": {"$list": "&{am.conf}"}}`
+	rules := `
+  - id: P
+    tracked: true
+    select: {service: OAuth2Provider}
+    do:
+      - set: {arr: ["b"], obj: {"x": 2}, same: ["&{am.s}", "new"]}
+      - add-to-set: {list: ["c"]}
+      - add-entries: {conf: {k: v}}`
+	files := map[string]string{oauthPath: fbcDoc("OAuth2Provider", "default", "/", data),
+		trackingPath: strings.Replace(trackingDoc, `["OLD-1"]`, `{"$list": "&{am.applied}"}`, 1)}
+	got, res, err := runRules(t, files, rules, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{ "arr" : [ "a", "&{am.arr}" ], "obj" : { "x" : 1, "y" : { "$string" : "&{am.y}" } }, "same" : [ "&{am.s}", "new" ], "list" : { "$list" : "&{am.list|a,b}" }, "conf" : { "$list" : "&{am.conf}" } }`
+	if diff := cmp.Diff(want, dataOf(t, got[oauthPath])); diff != "" {
+		t.Errorf("data (-want +got):\n%s", diff)
+	}
+	const file = "realm/root/oauth2provider/1.0/organizationconfig/default.json"
+	wantKept := []string{
+		`realm/root/configurationversionservice/1.0/globalconfig/default.json at /data/appliedRuleIds: holds a placeholder ({ "$list" : "&{am.applied}" }): kept, so the 1 rules applied now are not recorded and would apply again; write the list out to track them`,
+		`rule P: ` + file + ` at /data/arr/1: holds a placeholder ("&{am.arr}"): kept; write replace-placeholder: true in the rule to replace it`,
+		`rule P: ` + file + ` at /data/conf: holds a placeholder ({ "$list" : "&{am.conf}" }): kept; write replace-placeholder: true in the rule to replace it`,
+		`rule P: ` + file + ` at /data/list: holds a placeholder ({ "$list" : "&{am.list|a,b}" }): kept; write replace-placeholder: true in the rule to replace it`,
+		`rule P: ` + file + ` at /data/obj/y: holds a placeholder ({ "$string" : "&{am.y}" }): kept; write replace-placeholder: true in the rule to replace it`,
+	}
+	var kept []string
+	for _, n := range engine.NoticesOf(res.Notices, engine.NoticeKeptPlaceholder) {
+		kept = append(kept, n.String())
+	}
+	if diff := cmp.Diff(wantKept, kept); diff != "" {
+		t.Errorf("kept (-want +got):\n%s", diff)
+	}
+	if len(res.Recorded) != 0 || strings.Contains(got[trackingPath], `"P"`) {
+		t.Errorf("recorded %v into a placeholder list: %s", res.Recorded, got[trackingPath])
+	}
+}
+
+// JSON in the tree that is not AM configuration is named, with why, and no
+// rule changes it: a top-level array, no metadata or data object, a realm
+// that is not text.
+func TestNotConfiguration(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"realm/root/a/array.json":   `[{"metadata": {"realm": "/", "entityType": "OAuth2Provider", "entityId": "default"}, "data": {}}]`,
+		"realm/root/a/nometa.json":  `{"data": {"x": 1}}`,
+		"realm/root/a/nodata.json":  `{"metadata": {"realm": "/", "entityType": "OAuth2Provider", "entityId": "nodata"}}`,
+		"realm/root/a/realm.json":   `{"metadata": {"realm": ["/"], "entityType": "OAuth2Provider", "entityId": "realm"}, "data": {}}`,
+		"realm/root/a/typenum.json": `{"metadata": {"realm": "/", "entityType": 7, "entityId": "x"}, "data": {}}`,
+		oauthPath:                   fbcDoc("OAuth2Provider", "default", "/", `{}`),
+	}
+	rules := `
+  - id: R
+    select: {service: OAuth2Provider}
+    do:
+      - add: {touched: true}`
+	got, res, err := runRules(t, files, rules, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, text := range got {
+		if strings.Contains(text, "touched") && p != oauthPath {
+			t.Errorf("rule R changed %s, which is not configuration: %s", p, text)
+		}
+	}
+	if !strings.Contains(got[oauthPath], "touched") {
+		t.Error("rule R did not change the one configuration file")
+	}
+	var notes []string
+	for _, n := range engine.NoticesOf(res.Notices, engine.NoticeNotConfiguration) {
+		notes = append(notes, n.String())
+	}
+	const tail = "; no rule changes it (it is checked as JSON and re-printed)"
+	want := []string{
+		"realm/root/a/array.json: not an AM configuration file: the top level is an array, not an object with metadata and data" + tail,
+		"realm/root/a/nodata.json: not an AM configuration file: it has no data object" + tail,
+		"realm/root/a/nometa.json: not an AM configuration file: it has no metadata object" + tail,
+		"realm/root/a/realm.json: not an AM configuration file: metadata.realm is neither text nor null" + tail,
+		"realm/root/a/typenum.json: not an AM configuration file: metadata.entityType is not text" + tail,
+	}
+	if diff := cmp.Diff(want, notes); diff != "" {
+		t.Errorf("notices (-want +got):\n%s", diff)
+	}
+}
