@@ -11,7 +11,7 @@ FUZZPKGS := ./amjson/ ./ruleset/
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/amupgrade
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/amupgrade
 
 # Upgrade the bundled example tree to AM 8.1 and print every change.
 run: build

@@ -16,9 +16,6 @@ import (
 	ucli "github.com/urfave/cli/v3"
 )
 
-// Version is the tool's version, set at build time with -ldflags.
-var Version = "dev"
-
 // CLI runs amupgrade with its own streams, so tests can run it in-process.
 type CLI struct {
 	Stdout, Stderr io.Writer
@@ -148,7 +145,7 @@ func (c *CLI) command(code *int) *ucli.Command {
 		},
 		Action: func(ctx context.Context, cmd *ucli.Command) error {
 			if cmd.Bool("version") {
-				fmt.Fprintf(c.Stdout, "amupgrade %s\n", Version)
+				fmt.Fprintf(c.Stdout, "amupgrade %s\n", version())
 				return nil
 			}
 			o, err := readOptions(cmd)
@@ -162,15 +159,18 @@ func (c *CLI) command(code *int) *ucli.Command {
 	}
 }
 
+// upgradeFlags are the flags of an upgrade. They are the root command's
+// own: the subcommands (test, rules, man) do not take them, and their help
+// does not list them.
 func upgradeFlags() []ucli.Flag {
-	return []ucli.Flag{
+	flags := []ucli.Flag{
 		&ucli.StringFlag{Name: "inputConfig", Aliases: []string{"i"}, Usage: "the input tree: an Amster export, or an FBC tree (its services/ folder or the folder above)"},
 		&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "where the upgraded tree is written; may be the input folder (replaced atomically)"},
 		&ucli.StringFlag{Name: "amsterVersion", Aliases: []string{"a"}, Usage: "stamp this version into metadata.amsterVersion of every file, as the vendor tool does (placeholders there are kept)"},
 		&ucli.BoolFlag{Name: "replace-version-placeholders", Usage: "with -a, also replace a placeholder or build token in metadata.amsterVersion (&{version}, @version@)"},
 		&ucli.BoolFlag{Name: "fileBasedMode", Aliases: []string{"m"}, Usage: "the input is a file-based configuration (detected from the tree when not given)"},
 		&ucli.BoolFlag{Name: "prettyArrays", Usage: "print each array element on its own line"},
-		&ucli.StringFlag{Name: "clean", Value: "true", Usage: "true: the output folder holds only the upgraded tree; false: other files already in it are kept"},
+		&ucli.StringFlag{Name: "clean", Usage: "true: the output folder ends up holding only the upgraded tree; false: other files already in it are kept. Required when the output folder exists and is not empty; true otherwise"},
 		&ucli.StringFlag{Name: "baseDn", Aliases: []string{"d"}, Value: "ou=am-config", Usage: "the configuration base DN, for the uid of new FBC entities"},
 		&ucli.BoolFlag{Name: "ignoreNoRuleTracking", Usage: "run without the ConfigurationVersionService (rules may apply twice)"},
 		&ucli.BoolFlag{Name: "ignoreRequiredSecretMapping", Usage: "do not stop when a required secret label mapping is missing"},
@@ -187,12 +187,25 @@ func upgradeFlags() []ucli.Flag {
 		&ucli.BoolFlag{Name: "check", Usage: "write nothing; exit 4 if the upgrade would change anything"},
 		&ucli.StringFlag{Name: "report", Usage: "write a report of every change and of the manual steps left: an HTML page when FILE ends in .html, JSON otherwise"},
 		&ucli.StringFlag{Name: "tomcat-server-xml", Usage: "a Tomcat server.xml to check for settings Tomcat 10 dropped (manual steps)"},
-		&ucli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "parallel workers (default: one per CPU)"},
+		&ucli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "parallel workers (default: one per CPU)", HideDefault: true},
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print errors only"},
 		&ucli.BoolFlag{Name: "keep-format", Usage: "copy files no rule changed byte for byte instead of re-printing them"},
 		&ucli.BoolFlag{Name: "strict", Usage: "a rule that applies to no document, or a placeholder a rule would overwrite, is an error"},
 		&ucli.BoolFlag{Name: "show-secrets", Usage: "show passwords and secrets in diffs, logs and reports (masked by default)"},
 	}
+	for _, f := range flags {
+		switch f := f.(type) {
+		case *ucli.StringFlag:
+			f.Local = true
+		case *ucli.BoolFlag:
+			f.Local = true
+		case *ucli.IntFlag:
+			f.Local = true
+		case *ucli.StringSliceFlag:
+			f.Local = true
+		}
+	}
+	return flags
 }
 
 // options are the parsed flags of an upgrade.
@@ -236,7 +249,7 @@ func readOptions(cmd *ucli.Command) (*options, error) {
 		o.mode = engine.FBC
 	}
 	switch strings.ToLower(cmd.String("clean")) {
-	case "true":
+	case "true", "":
 		o.clean = true
 	case "false":
 	default:

@@ -14,6 +14,7 @@ var update = flag.Bool("update", false, "rewrite testdata/golden/*/want with the
 
 // TestGolden runs every case under testdata/golden; see package golden.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	cases, err := golden.Find(filepath.Join("..", "..", "testdata", "golden"))
 	if err != nil {
 		t.Fatal(err)
@@ -23,6 +24,7 @@ func TestGolden(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
 			res := c.Run(run, t.TempDir(), *update)
 			for _, u := range res.Updated {
 				t.Logf("updated %s", u)

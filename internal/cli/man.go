@@ -23,6 +23,25 @@ func (c *CLI) manCommand() *ucli.Command {
 	}
 }
 
+// manExamples are the command lines of the EXAMPLES section: what each does,
+// then the command.
+var manExamples = [][2]string{
+	{"Upgrade a file-based configuration to AM 8.1, planning the steps from the version the tree records:",
+		"amupgrade -i config/services -o upgraded --to 8.1.0"},
+	{"The same in place, as forgeops runs the vendor tool (its flags and rules path work as they are):",
+		"amupgrade --inputConfig config/services --output config/services --fileBasedMode \\\n    --prettyArrays --clean false --baseDn ou=am-config rules/fbc/latest.groovy"},
+	{"Upgrade an Amster export as the 8.1 upgrade guide does, stamping the new version into its files:",
+		"amupgrade -i export/ -o upgraded/ -a 8.1.0 rules/amster/7.5.x-to-8.1.x.groovy --ignoreNoRuleTracking"},
+	{"In CI: fail when the configuration is not yet upgraded, and show what would change:",
+		"amupgrade -i config/services --check --to 8.1.0 || amupgrade -i config/services --diff --to 8.1.0"},
+	{"Write a report for a reviewer, with every change and the manual steps left:",
+		"amupgrade -i export/ -o upgraded/ --to 8.1.0 --report upgrade.html"},
+	{"Show what the tree records of its AM version, and every change:",
+		"amupgrade -i config/services --dry-run --to 8.1.0 -v"},
+	{"Check a rule file, and run its golden cases:",
+		"amupgrade rules check rules/my-step.yaml\namupgrade test testdata/golden"},
+}
+
 var roffEscape = strings.NewReplacer(`\`, `\e`, "-", `\-`, "'", `\(aq`)
 
 func roff(s string) string {
@@ -73,6 +92,10 @@ func writeMan(w io.Writer, root *ucli.Command) {
 		for _, s2 := range sub.Commands {
 			fmt.Fprintf(w, ".TP\n\\fB%s %s\\fR %s\n%s\n", roff(sub.Name), roff(s2.Name), roff(s2.ArgsUsage), roff(s2.Usage))
 		}
+	}
+	fmt.Fprintf(w, ".SH EXAMPLES\n")
+	for _, ex := range manExamples {
+		fmt.Fprintf(w, ".PP\n%s\n.PP\n.RS\n.nf\n%s\n.fi\n.RE\n", roff(ex[0]), roff(ex[1]))
 	}
 	fmt.Fprintf(w, ".SH EXIT STATUS\n")
 	for _, e := range [][2]string{{"0", "done"}, {"1", "the upgrade failed: the input cannot be upgraded or the output not written; nothing was written"},

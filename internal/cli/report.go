@@ -19,7 +19,7 @@ func buildReport(o *options, res *engine.Result, col *report.Collector, ev engin
 	}
 	rpt, err := report.Build(report.Run{
 		Result: res, Collector: col, Input: o.in, OutputDir: o.out, Action: action, From: o.fromText, Evidence: ev, Target: target(o, res.Chain),
-		ToolVersion: Version, TomcatServerXML: o.tomcatXML, Masker: report.Masker{Show: o.showSecrets},
+		ToolVersion: version(), TomcatServerXML: o.tomcatXML, Masker: report.Masker{Show: o.showSecrets},
 	})
 	if err != nil {
 		return nil, &usageError{err.Error()}

@@ -15,10 +15,23 @@ import (
 func (c *CLI) testCommand(code *int) *ucli.Command {
 	return &ucli.Command{
 		Name:      "test",
-		Usage:     "run golden cases (folders with args, in/ and want/)",
+		Usage:     "run golden cases (folders with args, in/ and want/, or .txtar files)",
 		ArgsUsage: "DIR...",
+		Description: "Each case runs amupgrade on its in/ tree and compares the output with want/, then runs again over its own\n" +
+			"output, which must not change. A case is a folder, or one .txtar file with the same parts:\n" +
+			"\n" +
+			"  args          the arguments of the run, without -i and -o: shell-like words, quotes group, # starts a comment\n" +
+			"                line; $CASE stands for the case folder, so rule files kept in the case are $CASE/rules.yaml\n" +
+			"  in/           the input tree (-i); relative paths in args resolve from the working directory\n" +
+			"  want/         the expected output tree (-o)\n" +
+			"  want/exit     the expected exit code, when it is not 0 (nothing is then written)\n" +
+			"  want/stderr   the expected stderr, when present; $IN, $OUT and $CASE stand for the folders\n" +
+			"\n" +
+			"--update rewrites want/ with what the run gives (changed files only, stale ones removed). It refuses to turn a\n" +
+			"passing case into one that expects a failure, and says so when a case's expected exit code changes.\n" +
+			"The format in full: docs/rules.md, \"Golden cases\".",
 		Flags: []ucli.Flag{
-			&ucli.BoolFlag{Name: "update", Usage: "rewrite want/ with what the rules give (changed files only)"},
+			&ucli.BoolFlag{Name: "update", Usage: "rewrite want/ with what the rules give (changed files only); a passing case is never turned into an expected failure"},
 		},
 		Action: func(ctx context.Context, cmd *ucli.Command) error {
 			dirs := cmd.Args().Slice()
@@ -45,8 +58,11 @@ func (c *CLI) testCommand(code *int) *ucli.Command {
 					total++
 					name := filepath.Join(dir, cs.Name)
 					switch {
-					case len(res.Updated) > 0:
+					case len(res.Problems) == 0 && len(res.Updated) > 0:
 						fmt.Fprintf(c.Stdout, "updated %s: %v\n", name, res.Updated)
+						if res.ExitChanged != "" {
+							fmt.Fprintf(c.Stdout, "  NOTE: %s now expects %s: check that this is what the case tests\n", name, res.ExitChanged)
+						}
 					case len(res.Problems) > 0:
 						failed++
 						fmt.Fprintf(c.Stdout, "FAIL %s\n", name)

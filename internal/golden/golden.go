@@ -74,6 +74,9 @@ type Result struct {
 	Case     Case
 	Problems []string
 	Updated  []string
+	// ExitChanged, after an update, says that the case now expects another
+	// exit code than it did ("exit 3, was 4"), which the caller must show.
+	ExitChanged string
 }
 
 // Run runs a case in scratch (an empty folder). With update, want/ is
@@ -123,6 +126,16 @@ func (c Case) Run(run RunFunc, scratch string, update bool) Result {
 	}
 	wantErr, errFileErr := os.ReadFile(filepath.Join(want, "stderr"))
 	if update {
+		if code != wantCode {
+			existing, _ := readTree(want)
+			if code != 0 && wantCode == 0 && len(existing) > 0 {
+				// A passing case does not quietly become one that expects a failure.
+				fail("the run now exits %d, and the case expects it to succeed: --update does not record a failure over a passing case; "+
+					"fix the rules, or write want/exit yourself if the case is meant to test an error; stderr:\n%s", code, gotErr)
+				return res
+			}
+			res.ExitChanged = fmt.Sprintf("exit %d, was %d", code, wantCode)
+		}
 		res.Updated = updateTree(want, out, code, gotErr)
 		return res
 	}
