@@ -530,6 +530,11 @@ func (r *Run) finish(res *Result) {
 	for i, rule := range r.chain.Rules {
 		if r.plan[i].enabled && !r.matched[i] && (len(rule.Parts) > 0 || rule.Create != nil) {
 			res.Unmatched = append(res.Unmatched, rule)
+			if rule.Tracked && r.tracking != nil && slices.Contains(res.Recorded, rule.ID) {
+				r.notices = append(r.notices, Notice{Code: NoticeRecordedUnmatched, RuleID: rule.ID, Message: fmt.Sprintf(
+					"matched no document, and is recorded as applied: a later run skips it, even once the tree has what it selects; "+
+						"if its selector is wrong (%s), fix it and remove %s from appliedRuleIds", rule.Pos, rule.ID)})
+			}
 		}
 	}
 	if r.keptVersionTokens > 0 {

@@ -20,6 +20,9 @@ const (
 	// NoticeTracking: the ConfigurationVersionService was missing, and was
 	// created or ignored as asked.
 	NoticeTracking NoticeCode = "tracking"
+	// NoticeRecordedUnmatched: a tracked rule selected no document and is
+	// recorded as applied all the same, as the vendor records it.
+	NoticeRecordedUnmatched NoticeCode = "recorded-unmatched"
 	// NoticeNotCreated: a create rule could not make its entity.
 	NoticeNotCreated NoticeCode = "not-created"
 	// NoticeFileReference: a transform met a reference to a file it does not

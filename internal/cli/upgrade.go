@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -454,9 +455,24 @@ func summary(res *engine.Result, o *options) string {
 }
 
 // printNotices prints each notice as a warning. The vendor changes not made
-// are many on an old tree: without --verbose one line counts their rules,
-// and the log has them all.
+// and the tracked rules recorded although they matched nothing are many on
+// an old tree: without --verbose one line counts each kind, and the log has
+// them all.
 func printNotices(c *CLI, lg *logger, o *options, notices []engine.Notice) {
+	recorded := engine.NoticesOf(notices, engine.NoticeRecordedUnmatched)
+	if n := len(recorded); n > 0 && !o.verbose {
+		lg.warnf(c.Stderr, "%s matched no document and %s recorded as applied: a later run skips %s (--verbose lists %s)",
+			plural(n, "tracked rule"), map[bool]string{true: "is", false: "are"}[n == 1], map[bool]string{true: "it", false: "them"}[n == 1],
+			map[bool]string{true: "it", false: "them"}[n == 1])
+	}
+	for _, n := range recorded {
+		if o.verbose {
+			lg.warnf(c.Stderr, "%s", n)
+		} else {
+			lg.logOnly("warning: %s", n)
+		}
+	}
+	notices = slices.DeleteFunc(slices.Clone(notices), func(n engine.Notice) bool { return n.Code == engine.NoticeRecordedUnmatched })
 	// A notice may quote a value (a kept placeholder's): masked.
 	mk := masker{show: o.showSecrets}
 	rules := map[string]bool{}
