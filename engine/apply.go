@@ -73,9 +73,12 @@ type Result struct {
 	DeletedRaw map[string][]byte
 	// Changed lists, sorted, the files of the new tree whose bytes differ
 	// from the input (created ones included); Differ counts them plus the
-	// deleted files. Upgrade sets them, or Render after Apply.
-	Changed []string
-	Differ  int
+	// deleted files. Reprinted lists those of Changed that differ only
+	// because they were printed in AM's layout (no rule changed them).
+	// Upgrade sets them, or Render after Apply.
+	Changed   []string
+	Reprinted []string
+	Differ    int
 }
 
 // rulePlan is what is known of a rule before any document is touched.
@@ -269,7 +272,9 @@ func (r *Run) emit(d *Document) error {
 		}
 		f.Out = out
 		f.Unchanged = !d.Created && d.renamedFrom == "" && bytes.Equal(out, d.Raw)
+		f.Reprinted = !f.Unchanged && !d.Changed && !d.Created && d.renamedFrom == ""
 		d.differs = !f.Unchanged
+		d.reprinted = f.Reprinted
 	}
 	err := r.sink(f)
 	// Only the identity and the changes stay; the changes' values are
@@ -369,19 +374,25 @@ func modeError(tree *Tree, chain *Chain) error {
 // its own.
 func (r *Run) planRules(res *Result) {
 	r.plan = make([]rulePlan, len(r.chain.Rules))
-	seen := map[string]bool{}
+	// A rule is skipped when the tree records its id as applied by an
+	// earlier run. Steps of one run may share a ticket id for different
+	// changes (the vendor's early steps recorded nothing, so each ran):
+	// each runs, and the id is recorded once.
+	applied, recorded := map[string]bool{}, map[string]bool{}
 	for _, id := range r.applied {
-		seen[id] = true
+		applied[id] = true
 	}
 	v := r.startVersion
 	for i, rule := range r.chain.Rules {
-		if rule.Tracked && r.tracking != nil && seen[rule.ID] {
-			res.Skipped = append(res.Skipped, rule.ID)
+		if rule.Tracked && r.tracking != nil && applied[rule.ID] {
+			if !slices.Contains(res.Skipped, rule.ID) {
+				res.Skipped = append(res.Skipped, rule.ID)
+			}
 			continue
 		}
 		r.plan[i] = rulePlan{enabled: true, version: v}
-		if rule.Tracked && r.tracking != nil {
-			seen[rule.ID] = true
+		if rule.Tracked && r.tracking != nil && !recorded[rule.ID] {
+			recorded[rule.ID] = true
 			res.Recorded = append(res.Recorded, rule.ID)
 		}
 		if rule.SetVersion != nil {
@@ -572,6 +583,9 @@ func (r *Run) finish(res *Result) {
 			if d.differs {
 				res.Changed = append(res.Changed, d.Path)
 			}
+			if d.reprinted {
+				res.Reprinted = append(res.Reprinted, d.Path)
+			}
 			kept = append(kept, d)
 		}
 	}
@@ -581,6 +595,7 @@ func (r *Run) finish(res *Result) {
 	slices.Sort(res.Created)
 	slices.Sort(res.Deleted)
 	slices.Sort(res.Changed)
+	slices.Sort(res.Reprinted)
 	if r.sink != nil {
 		res.Differ = len(res.Changed) + len(res.Deleted) - countRenamed(res)
 	}

@@ -59,9 +59,10 @@ type Document struct {
 	// notConfig says why a JSON file is not configuration (no metadata, a
 	// realm that is not text…): no rule sees it.
 	notConfig string
-	// differs: the new bytes differ from the input (set once rendered).
-	differs bool
-	events  []Event
+	// differs: the new bytes differ from the input (set once rendered);
+	// reprinted: only because they were printed in AM's layout.
+	differs, reprinted bool
+	events             []Event
 }
 
 // inputPath is where the file was read from (or created).

@@ -25,6 +25,9 @@ type FileResult struct {
 	// Created: a rule (or version tracking) made the file. Deleted: a rule
 	// removed it, and Out is nil. Unchanged: Out equals In, byte for byte.
 	Created, Deleted, Unchanged bool
+	// Reprinted: Out differs from In only because the file was printed in
+	// AM's layout; no rule (nor -a) changed it.
+	Reprinted bool
 }
 
 // Sink receives every file of the upgraded tree, each exactly once, from

@@ -59,10 +59,13 @@ func (res *Result) Render(ctx context.Context, opts RenderOptions) (*Output, err
 	if err := gather(errs, func(i int) string { return docs[i].Path }); err != nil {
 		return nil, err
 	}
-	res.Changed = nil
+	res.Changed, res.Reprinted = nil, nil
 	for i, u := range out.Unchanged {
 		if !u {
 			res.Changed = append(res.Changed, out.Files[i].Path)
+			if d := docs[i]; !d.Changed && !d.Created && d.renamedFrom == "" {
+				res.Reprinted = append(res.Reprinted, d.Path)
+			}
 		}
 	}
 	out.Differ = len(res.Changed) + len(res.Deleted) - countRenamed(res)

@@ -77,8 +77,9 @@ func (r *Run) missingTracking(res *Result) error {
 		from, source = r.tree.AmsterVersion(), "the export's amsterVersion"
 	}
 	if from == "" {
-		return &Error{Code: CodeInput, File: where, Msg: "missing: the tree has no ConfigurationVersionService, so amupgrade cannot tell which rules were already applied. " +
-			"Give --from VERSION (the AM version this configuration comes from) to create it, or --ignoreNoRuleTracking to run every rule without tracking"}
+		return &Error{Code: CodeInput, File: where, Msg: "missing: the tree has no ConfigurationVersionService, so amupgrade cannot tell which rules were already applied, " +
+			"and nothing else in it records the AM version it comes from (metadata.amsterVersion of the files, com.iplanet.am.version of the server defaults in " +
+			r.tree.Layout.serverDefaultsPath() + "). Give --from VERSION (the AM version this configuration comes from) to create it, or --ignoreNoRuleTracking to run every rule without tracking"}
 	}
 	if _, err := ParseVersion(from); err != nil {
 		return &Error{Code: CodeInput, Msg: fmt.Sprintf("%s: %v", source, err)}
@@ -161,7 +162,7 @@ func (r *Run) updateTracking(res *Result) error {
 		if old == nil {
 			op = "add-to-set"
 		}
-		res.Events = append(res.Events, Event{RuleID: "tracking", File: r.tracking.Path, Type: trackingType, Pointer: ptr.String(), Op: op, Old: old, New: new})
+		res.Events = append(res.Events, Event{RuleID: TrackingRuleID, File: r.tracking.Path, Type: trackingType, Pointer: ptr.String(), Op: op, Old: old, New: new})
 	}
 	if ids := data.Get("appliedRuleIds"); ids != nil && IsPlaceholder(ids) && len(res.Recorded) > 0 {
 		// AM resolves the list at start-up; amupgrade cannot add to it.

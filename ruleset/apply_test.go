@@ -391,7 +391,10 @@ func TestTracking(t *testing.T) {
 func TestMissingTracking(t *testing.T) {
 	files := map[string]string{oauthPath: fbcDoc("OAuth2Provider", "default", "/", `{}`), trackingPath: `{"metadata": {"realm": null, "entityType": "Other", "entityId": "x"}, "data": {}}`}
 	_, _, err := runRules(t, files, "  - {id: A, tracked: true}\n", engine.Options{})
-	want := trackingPath + ": missing: the tree has no ConfigurationVersionService, so amupgrade cannot tell which rules were already applied. Give --from VERSION (the AM version this configuration comes from) to create it, or --ignoreNoRuleTracking to run every rule without tracking"
+	want := trackingPath + ": missing: the tree has no ConfigurationVersionService, so amupgrade cannot tell which rules were already applied, " +
+		"and nothing else in it records the AM version it comes from (metadata.amsterVersion of the files, com.iplanet.am.version of the server defaults in " +
+		"realm/root/iplanetamplatformservice/1.0/globalconfig/default/com-sun-identity-servers/server-default.json). " +
+		"Give --from VERSION (the AM version this configuration comes from) to create it, or --ignoreNoRuleTracking to run every rule without tracking"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error:\n got %v\nwant %s", err, want)
 	}

@@ -68,8 +68,9 @@ func (f *File) load() error {
 			f.loadErr = err
 			return
 		}
+		// The header, read by LoadFS, already gave the other fields, which
+		// are read meanwhile (VersionHints): only the rules are new.
 		f.Rules = full.Rules
-		f.ConfigVersions = full.ConfigVersions
 		f.exprs = full.exprs
 	})
 	return f.loadErr

@@ -189,7 +189,8 @@ func upgradeFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "tomcat-server-xml", Usage: "a Tomcat server.xml to check for settings Tomcat 10 dropped (manual steps)"},
 		&ucli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "parallel workers (default: one per CPU)", HideDefault: true},
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print errors only"},
-		&ucli.BoolFlag{Name: "keep-format", Usage: "copy files no rule changed byte for byte instead of re-printing them"},
+		&ucli.BoolFlag{Name: "keep-format", Usage: "copy files no rule changed byte for byte instead of re-printing them in AM's layout, as the vendor tool does"},
+		&ucli.BoolFlag{Name: "show-reprinted", Usage: "--diff and the HTML report also show the diffs of files only re-printed in AM's layout"},
 		&ucli.BoolFlag{Name: "strict", Usage: "a rule that applies to no document, or a placeholder a rule would overwrite, is an error"},
 		&ucli.BoolFlag{Name: "show-secrets", Usage: "show passwords and secrets in diffs, logs and reports (masked by default)"},
 	}
@@ -225,6 +226,7 @@ type options struct {
 	verbose       bool
 	quiet, strict bool
 	showSecrets   bool
+	showReprinted bool
 	tomcatXML     string
 	render        engine.RenderOptions
 	engine        engine.Options
@@ -236,7 +238,7 @@ func readOptions(cmd *ucli.Command) (*options, error) {
 		fromText: cmd.String("from"), groups: cmd.StringSlice("with"), only: cmd.StringSlice("only"),
 		dryRun: cmd.Bool("dry-run"), diff: cmd.Bool("diff"), check: cmd.Bool("check"),
 		report: cmd.String("report"), log: cmd.String("log-output"), verbose: cmd.Bool("verbose"),
-		quiet: cmd.Bool("quiet"), strict: cmd.Bool("strict"), cleanSet: cmd.IsSet("clean"), showSecrets: cmd.Bool("show-secrets"),
+		quiet: cmd.Bool("quiet"), strict: cmd.Bool("strict"), cleanSet: cmd.IsSet("clean"), showSecrets: cmd.Bool("show-secrets"), showReprinted: cmd.Bool("show-reprinted"),
 		tomcatXML: cmd.String("tomcat-server-xml"),
 	}
 	if o.in == "" {

@@ -243,8 +243,16 @@ func (u *upgradeRun) pass(ctx context.Context) error {
 		u.w = w
 		u.closers = append(u.closers, w.Abort)
 	}
-	// Diffs cost: only --diff and the HTML report show them.
-	u.col = report.NewCollector(u.layout.Mode, o.diff || report.IsHTML(o.report), report.Masker{Show: o.showSecrets})
+	// Diffs cost: only --diff and the HTML report show them, and those of
+	// files only re-printed only when asked for.
+	diffs := report.DiffNone
+	switch {
+	case (o.diff || report.IsHTML(o.report)) && o.showReprinted:
+		diffs = report.DiffAll
+	case o.diff || report.IsHTML(o.report):
+		diffs = report.DiffChanged
+	}
+	u.col = report.NewCollector(u.layout.Mode, diffs, report.Masker{Show: o.showSecrets})
 	passCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	var writeErr error
@@ -302,8 +310,16 @@ func (u *upgradeRun) finish(ctx context.Context) (int, error) {
 	}
 	switch {
 	case o.diff:
+		var reprinted []string
 		for _, d := range u.col.Diffs() {
 			io.WriteString(u.c.Stdout, d.Diff)
+			if d.Reprinted && d.Diff == "" {
+				reprinted = append(reprinted, d.Path)
+			}
+		}
+		if len(reprinted) > 0 {
+			lg.printf("%s re-printed in AM's layout, which no rule changed, left out of the diff (--show-reprinted shows them; --keep-format keeps them as they are): %s",
+				plural(len(reprinted), "file"), brieflyListed(reprinted, 3))
 		}
 	case o.check, o.dryRun:
 	default:
@@ -322,7 +338,9 @@ func (u *upgradeRun) finish(ctx context.Context) (int, error) {
 	for _, line := range rpt.ConsoleLines() {
 		lg.printf("%s", line)
 	}
-	if o.check && res.Differ > 0 {
+	// Re-printing alone is not an upgrade: --check asks whether rules
+	// would change the configuration.
+	if o.check && res.Counts().FilesByRules > 0 {
 		return ExitChanges, nil
 	}
 	return ExitOK, nil
@@ -430,26 +448,35 @@ func brief(mk masker, ptr string, v *amjson.Value) string {
 }
 
 func summary(res *engine.Result, o *options) string {
-	rules := map[string]bool{}
-	for _, e := range res.Events {
-		if e.Op != "create" {
-			rules[e.RuleID] = true
-		}
-	}
-	verb := "changed"
+	c := res.Counts()
+	verb, reprinted := "changed", "re-printed"
 	if o.check || o.diff || o.dryRun {
-		verb = "would change"
+		verb, reprinted = "would change", "would be re-printed"
 	}
-	s := fmt.Sprintf("%s %s (%d created, %d deleted); %s by %s", plural(res.Differ, "file"), verb,
-		len(res.Created), len(res.Deleted), plural(len(res.Events), "change"), plural(len(rules), "rule"))
-	if n := len(res.Recorded); n > 0 {
-		s += fmt.Sprintf("; %s recorded", plural(n, "rule id"))
+	by := plural(c.Rules, "rule")
+	switch {
+	case c.Tracking > 0 && c.Rules == 0:
+		by = "the version tracking"
+	case c.Tracking > 0:
+		by += " and the version tracking"
 	}
-	if n := len(res.Skipped); n > 0 {
-		s += fmt.Sprintf("; %s skipped as already applied", plural(n, "rule"))
+	s := fmt.Sprintf("%s %s by rules (%d created, %d deleted); %s by %s", plural(c.FilesByRules, "file"), verb,
+		c.FilesCreated, c.FilesDeleted, plural(c.Changes, "change"), by)
+	if c.FilesReprinted > 0 {
+		them := "them as they are"
+		if c.FilesReprinted == 1 {
+			them = "it as it is"
+		}
+		s += fmt.Sprintf("; %s %s in AM's layout (--keep-format keeps %s)", plural(c.FilesReprinted, "file"), reprinted, them)
 	}
-	if n := len(res.Unmatched); n > 0 {
-		s += fmt.Sprintf("; %s applied to no document", plural(n, "rule"))
+	if c.Recorded > 0 {
+		s += fmt.Sprintf("; %s recorded", plural(c.Recorded, "rule id"))
+	}
+	if c.Skipped > 0 {
+		s += fmt.Sprintf("; %s skipped as already applied", plural(c.Skipped, "rule"))
+	}
+	if c.Unmatched > 0 {
+		s += fmt.Sprintf("; %s applied to no document", plural(c.Unmatched, "rule"))
 	}
 	return s
 }
@@ -507,4 +534,12 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// brieflyListed names the first n paths and counts the others.
+func brieflyListed(paths []string, n int) string {
+	if len(paths) <= n {
+		return strings.Join(paths, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(paths[:n], ", "), len(paths)-n)
 }

@@ -182,8 +182,8 @@ func TestBrowser(t *testing.T) {
 	if !s.ready {
 		t.Fatal("the page's script did not run (no data-ready on <body>)")
 	}
-	want := map[string]int{"count-changes": len(r.Changes), "count-files-changed": r.Summary.FilesChanged,
-		"count-created": len(r.Created), "count-deleted": len(r.Deleted), "count-rules": len(r.Summary.Rules),
+	want := map[string]int{"count-changes": len(r.Changes), "count-files-changed": r.Summary.FilesChangedByRules, "count-files-reprinted": r.Summary.FilesReprinted,
+		"count-created": len(r.Created), "count-deleted": len(r.Deleted), "count-rules": r.Summary.RulesWithChanges, "count-warnings": len(r.Notices),
 		"count-recorded": len(r.Recorded), "count-skipped": len(r.Skipped), "count-unmatched": len(r.Unmatched),
 		"count-visible": len(r.Changes), "count-checklist": len(r.Applicable())}
 	for id, n := range want {

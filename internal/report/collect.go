@@ -23,7 +23,7 @@ import (
 // its path and type.
 type Collector struct {
 	mode  engine.Mode
-	diffs bool
+	diffs Diffs
 	mk    Masker
 
 	mu sync.Mutex
@@ -41,17 +41,31 @@ type Collector struct {
 // FileDiff is the unified diff of one file that differs, masked. Status is
 // changed, created (a renamed file's new path too, diffed from /dev/null)
 // or deleted (a renamed file's old path too, diffed to /dev/null).
+// Reprinted marks a changed file that only differs because it was printed
+// in AM's layout; its Diff is empty unless the collector keeps DiffAll.
 type FileDiff struct {
-	Path   string
-	Status string
-	Diff   string
+	Path      string
+	Status    string
+	Diff      string
+	Reprinted bool
 }
 
-// NewCollector makes a collector for a tree of the given mode. With diffs
-// set it keeps the masked diff of every file that differs (for --diff and
-// the HTML report); mk masks them. Without, it keeps only what the
-// checklist and the JSON report need.
-func NewCollector(mode engine.Mode, diffs bool, mk Masker) *Collector {
+// Diffs says which diffs a Collector keeps.
+type Diffs int
+
+const (
+	// DiffNone keeps no diff: the JSON report and the checklist need none.
+	DiffNone Diffs = iota
+	// DiffChanged keeps those of the files rules changed, created or
+	// deleted, and lists the re-printed files without their diffs.
+	DiffChanged
+	// DiffAll keeps the re-printed files' diffs too.
+	DiffAll
+)
+
+// NewCollector makes a collector for a tree of the given mode, keeping the
+// masked diffs asked for (for --diff and the HTML report); mk masks them.
+func NewCollector(mode engine.Mode, diffs Diffs, mk Masker) *Collector {
 	return &Collector{mode: mode, diffs: diffs, mk: mk, types: map[string]string{}, goneTypes: map[string]string{},
 		facts: checklist.NewFacts(mode)}
 }
@@ -63,7 +77,7 @@ func (c *Collector) Observe(f *engine.FileResult) {
 	if f.Deleted {
 		typ := entityType(f.In)
 		var gone []FileDiff
-		if c.diffs {
+		if c.diffs != DiffNone {
 			gone = append(gone, c.gone(f.Path, f.In))
 		}
 		c.mu.Lock()
@@ -82,19 +96,23 @@ func (c *Collector) Observe(f *engine.FileResult) {
 		typ = entityType(f.Out)
 	}
 	var diff, gone []FileDiff
-	if c.diffs && !f.Unchanged {
+	switch {
+	case c.diffs == DiffNone || f.Unchanged:
+	case f.Reprinted && c.diffs != DiffAll:
+		diff = append(diff, FileDiff{Path: f.Path, Status: "changed", Reprinted: true})
+	default:
 		old, oldName, status := f.In, "a/"+f.Path, "changed"
 		if f.Created || f.From != "" {
 			// A new file, or a renamed one's new name, whose old name
 			// is diffed to /dev/null below.
 			old, oldName, status = nil, "/dev/null", "created"
 		}
-		diff = append(diff, FileDiff{Path: f.Path, Status: status, Diff: c.mk.Diff(oldName, old, "b/"+f.Path, f.Out)})
+		diff = append(diff, FileDiff{Path: f.Path, Status: status, Diff: c.mk.Diff(oldName, old, "b/"+f.Path, f.Out), Reprinted: f.Reprinted})
 	}
 	fromType := ""
 	if f.From != "" {
 		fromType = entityType(f.In)
-		if c.diffs {
+		if c.diffs != DiffNone {
 			gone = append(gone, c.gone(f.From, f.In))
 		}
 	}

@@ -60,7 +60,7 @@ func (u Upgrade) upgrade() upgradetest.Upgrade {
 func (u Upgrade) Report(tb testing.TB) *Report {
 	tb.Helper()
 	res, files := u.Files(tb)
-	c := NewCollector(res.Tree.Layout.Mode, true, u.Run.Masker)
+	c := NewCollector(res.Tree.Layout.Mode, DiffAll, u.Run.Masker)
 	for _, f := range files {
 		c.Observe(f)
 	}
@@ -215,14 +215,14 @@ func TestCollectorOrder(t *testing.T) {
 	for name, u := range collectorCases(t) {
 		t.Run(name, func(t *testing.T) {
 			res, files := u.Files(t)
-			inOrder := NewCollector(res.Tree.Layout.Mode, true, Masker{})
+			inOrder := NewCollector(res.Tree.Layout.Mode, DiffAll, Masker{})
 			for _, f := range files {
 				inOrder.Observe(f)
 			}
 			want := written(t, u.build(t, res, inOrder))
 
 			for seed := range uint64(3) {
-				c := NewCollector(res.Tree.Layout.Mode, true, Masker{})
+				c := NewCollector(res.Tree.Layout.Mode, DiffAll, Masker{})
 				observeShuffled(c, files, seed)
 				if diff := cmp.Diff(want, written(t, u.build(t, res, c))); diff != "" {
 					t.Errorf("report (-in order +shuffled):\n%s", diff)
@@ -273,7 +273,7 @@ func scribble(b []byte) {
 func TestCollectorDiffs(t *testing.T) {
 	u := renameUpgrade(t)
 	res, out := u.Apply(t)
-	c := NewCollector(res.Tree.Layout.Mode, true, Masker{})
+	c := NewCollector(res.Tree.Layout.Mode, DiffAll, Masker{})
 	observeShuffled(c, upgradetest.FileResults(res, out), 1)
 	var got []string
 	var text strings.Builder
@@ -300,7 +300,7 @@ func TestCollectorDiffs(t *testing.T) {
 	for name, u := range collectorCases(t) {
 		for _, mk := range []Masker{{}, {Show: true}} {
 			res, out := u.Apply(t)
-			c := NewCollector(res.Tree.Layout.Mode, true, mk)
+			c := NewCollector(res.Tree.Layout.Mode, DiffAll, mk)
 			observeShuffled(c, upgradetest.FileResults(res, out), 2)
 			var text strings.Builder
 			for _, d := range c.Diffs() {
@@ -329,8 +329,8 @@ func TestCollectorWithoutDiffs(t *testing.T) {
 	for name, u := range collectorCases(t) {
 		t.Run(name, func(t *testing.T) {
 			res, files := u.Files(t)
-			lean := NewCollector(res.Tree.Layout.Mode, false, Masker{})
-			full := NewCollector(res.Tree.Layout.Mode, true, Masker{})
+			lean := NewCollector(res.Tree.Layout.Mode, DiffNone, Masker{})
+			full := NewCollector(res.Tree.Layout.Mode, DiffAll, Masker{})
 			for _, f := range files {
 				lean.Observe(f)
 				full.Observe(f)
@@ -392,18 +392,15 @@ func BenchmarkCollector(b *testing.B) {
 	for _, f := range files {
 		size += int64(len(f.Out))
 	}
-	observe := func(diffs bool) *Collector {
+	observe := func(diffs Diffs) *Collector {
 		c := NewCollector(res.Tree.Layout.Mode, diffs, Masker{})
 		for _, f := range files {
 			c.Observe(f)
 		}
 		return c
 	}
-	for _, diffs := range []bool{false, true} {
-		name := "checklist"
-		if diffs {
-			name = "diffs"
-		}
+	for _, diffs := range []Diffs{DiffNone, DiffChanged, DiffAll} {
+		name := map[Diffs]string{DiffNone: "checklist", DiffChanged: "diffs", DiffAll: "all-diffs"}[diffs]
 		b.Run(name, func(b *testing.B) {
 			var before, after runtime.MemStats
 			runtime.GC()

@@ -30,6 +30,7 @@ var page = sync.OnceValue(func() *template.Template {
 type htmlView struct {
 	*Report
 	Files      []fileSection
+	Reprinted  []fileSection // files no rule changed, only re-printed
 	RuleIDs    []string
 	Services   []string
 	Groups     []ruleGroup
@@ -48,10 +49,17 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	switch c := r.run.Collector; {
 	case c == nil:
 		return fmt.Errorf("the HTML page needs the upgrade itself: build the report with Build")
-	case !c.diffs:
+	case c.diffs == DiffNone:
 		return fmt.Errorf("the HTML page needs the diffs: make the Collector with diffs")
 	}
-	v := htmlView{Report: r, Files: r.sections(), Applicable: len(r.Applicable())}
+	v := htmlView{Report: r, Applicable: len(r.Applicable())}
+	for _, f := range r.sections() {
+		if f.Reprinted && len(f.Changes) == 0 {
+			v.Reprinted = append(v.Reprinted, f)
+		} else {
+			v.Files = append(v.Files, f)
+		}
+	}
 	seen := map[string]bool{}
 	for _, rc := range r.Summary.Rules {
 		if !seen[rc.ID] {

@@ -86,6 +86,7 @@ type Report struct {
 	Created         []string         `json:"created"`
 	Deleted         []string         `json:"deleted"`
 	Changed         []string         `json:"changed"`
+	Reprinted       []string         `json:"reprinted"`
 	Unmatched       []string         `json:"unmatchedRules"`
 	Notices         []Notice         `json:"notices"`
 	Summary         Summary          `json:"summary"`
@@ -137,13 +138,18 @@ func versionEvidence(ev engine.VersionEvidence) []Clue {
 }
 
 // Summary holds the counts a reviewer reads first.
+// The numbers are engine.Result.Counts, which the console summary prints
+// too.
 type Summary struct {
-	Changes      int            `json:"changes"`
-	FilesChanged int            `json:"filesChanged"`
-	FilesCreated int            `json:"filesCreated"`
-	FilesDeleted int            `json:"filesDeleted"`
-	Rules        []RuleCount    `json:"rules"`
-	Services     []ServiceCount `json:"services"`
+	Changes             int            `json:"changes"`
+	FilesChanged        int            `json:"filesChanged"`
+	FilesChangedByRules int            `json:"filesChangedByRules"`
+	FilesReprinted      int            `json:"filesReprinted"`
+	FilesCreated        int            `json:"filesCreated"`
+	FilesDeleted        int            `json:"filesDeleted"`
+	RulesWithChanges    int            `json:"rulesWithChanges"`
+	Rules               []RuleCount    `json:"rules"`
+	Services            []ServiceCount `json:"services"`
 }
 
 // RuleCount is one rule that changed something.
@@ -201,7 +207,7 @@ func Build(run Run) (*Report, error) {
 		Mode: res.Tree.Layout.Mode, Input: run.Input, Output: run.OutputDir, Action: run.Action,
 		Steps: []string{}, StartVersion: res.StartVersion, EndVersion: res.EndVersion,
 		Recorded: nonNil(res.Recorded), Skipped: nonNil(res.Skipped),
-		Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Changed: nonNil(res.Changed), Unmatched: []string{},
+		Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Changed: nonNil(res.Changed), Reprinted: nonNil(res.Reprinted), Unmatched: []string{},
 		Notices: []Notice{},
 		Changes: []Change{}, Checklist: []checklist.Item{}, run: run,
 	}
@@ -245,7 +251,7 @@ func Build(run Run) (*Report, error) {
 		r.Changes = append(r.Changes, Change{Rule: e.RuleID, Step: e.Step, File: e.File, Pointer: e.Pointer, Op: e.Op,
 			Old: raw(e.Pointer, e.Old), New: raw(e.Pointer, e.New), Title: titles[e.Step+"\x00"+e.RuleID], Service: eventService(c, e)})
 	}
-	r.summarize(res.Differ, order)
+	r.summarize(res.Counts(), order)
 	r.StartAMVersion = run.From
 	if r.StartAMVersion == "" && run.Evidence.Start != nil {
 		r.StartAMVersion = run.Evidence.Start.String()
@@ -267,12 +273,15 @@ func Build(run Run) (*Report, error) {
 	return r, nil
 }
 
-func (r *Report) summarize(differ int, order map[string]int) {
+func (r *Report) summarize(c engine.Counts, order map[string]int) {
 	s := &r.Summary
-	s.Changes = len(r.Changes)
-	s.FilesChanged = differ
-	s.FilesCreated = len(r.Created)
-	s.FilesDeleted = len(r.Deleted)
+	s.Changes = c.Changes
+	s.FilesChanged = c.FilesChanged
+	s.FilesChangedByRules = c.FilesByRules
+	s.FilesReprinted = c.FilesReprinted
+	s.FilesCreated = c.FilesCreated
+	s.FilesDeleted = c.FilesDeleted
+	s.RulesWithChanges = c.Rules
 	s.Rules, s.Services = []RuleCount{}, []ServiceCount{}
 	rules := map[string]*RuleCount{}
 	ruleFiles := map[string]map[string]bool{}

@@ -244,8 +244,8 @@ func TestHTMLReport(t *testing.T) {
 	for _, m := range countID.FindAllStringSubmatch(html, -1) {
 		counts[m[1]], _ = strconv.Atoi(m[2])
 	}
-	want := map[string]int{"count-changes": len(r.Changes), "count-files-changed": r.Summary.FilesChanged, "count-created": len(r.Created),
-		"count-deleted": len(r.Deleted), "count-rules": len(r.Summary.Rules), "count-recorded": len(r.Recorded),
+	want := map[string]int{"count-changes": len(r.Changes), "count-files-changed": r.Summary.FilesChangedByRules, "count-files-reprinted": r.Summary.FilesReprinted, "count-created": len(r.Created),
+		"count-deleted": len(r.Deleted), "count-rules": r.Summary.RulesWithChanges, "count-warnings": len(r.Notices), "count-recorded": len(r.Recorded),
 		"count-unmatched": len(r.Unmatched), "count-visible": len(r.Changes)}
 	for id, n := range want {
 		if counts[id] != n {
