@@ -268,7 +268,7 @@ func sealSecretKey(key []byte, algorithm, password string, salt []byte, iter int
 }
 
 type field struct {
-	code       byte
+	code        byte
 	name, type_ string
 }
 
