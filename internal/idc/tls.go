@@ -106,30 +106,39 @@ func (t Trust) verify(host string, chain []*x509.Certificate) error {
 	return nil
 }
 
-// tlsConfig checks certificates with verify; Go's own verification is off
-// because it ignores the CN, which Java (and OpenIDM's certificates) rely
-// on.
-func (t Trust) tlsConfig() *tls.Config {
-	if t.Insecure {
-		return &tls.Config{InsecureSkipVerify: true}
+// tlsConfig checks the certificates of host with verify. Go's own
+// verification is off because it ignores the CN, which Java (and OpenIDM's
+// certificates) rely on; and host is bound here because a TLS client's
+// connection state has no server name for an IP address.
+func (t Trust) tlsConfig(host string) *tls.Config {
+	cfg := &tls.Config{ServerName: host, InsecureSkipVerify: true}
+	if !t.Insecure {
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			return t.verify(host, cs.PeerCertificates)
+		}
 	}
-	return &tls.Config{
-		InsecureSkipVerify: true,
-		VerifyConnection: func(cs tls.ConnectionState) error {
-			return t.verify(cs.ServerName, cs.PeerCertificates)
-		},
-	}
+	return cfg
 }
 
-// HTTPClient is a client for the 7.1.6 server that trusts t.
+// dialTLS connects to addr and makes the TLS handshake, checking the
+// server's certificate for addr's host.
+func (t Trust) dialTLS(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 30 * time.Second}, Config: t.tlsConfig(host)}
+	return d.DialContext(ctx, network, addr)
+}
+
+// HTTPClient is a client for the 7.1.6 server that trusts t. It uses no
+// proxy: the server is the local one, or one on the same network.
 func (t Trust) HTTPClient() *http.Client {
 	tr := &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		TLSClientConfig:     t.tlsConfig(),
-		TLSHandshakeTimeout: 30 * time.Second,
-		DialContext:         (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
-		MaxIdleConns:        2,
-		IdleConnTimeout:     90 * time.Second,
+		DialTLSContext:  t.dialTLS,
+		DialContext:     (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
+		MaxIdleConns:    2,
+		IdleConnTimeout: 90 * time.Second,
 	}
 	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
@@ -148,10 +157,7 @@ func (t Trust) Probe(ctx context.Context, rawURL string, timeout time.Duration) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cfg := t.tlsConfig()
-	cfg.ServerName = u.Hostname()
-	d := tls.Dialer{NetDialer: &net.Dialer{}, Config: cfg}
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(u.Hostname(), port))
+	conn, err := t.dialTLS(ctx, "tcp", net.JoinHostPort(u.Hostname(), port))
 	if err != nil {
 		return nil, err
 	}
