@@ -215,15 +215,15 @@ func derivePBEKey(password string, salt []byte, iterations int) (key, iv []byte,
 		s[1], s[2] = s[2], s[1]
 	}
 	out := make([]byte, 0, 32)
+	in := make([]byte, 0, md5.Size+len(pw))
 	for half := 0; half < 2; half++ {
-		d := s[half*4 : half*4+4]
+		in = append(append(in[:0], s[half*4:half*4+4]...), pw...)
+		var d [md5.Size]byte
 		for i := 0; i < iterations; i++ {
-			h := md5.New()
-			h.Write(d)
-			h.Write(pw)
-			d = h.Sum(nil)
+			d = md5.Sum(in)
+			in = append(append(in[:0], d[:]...), pw...)
 		}
-		out = append(out, d...)
+		out = append(out, d[:]...)
 	}
 	return out[:24], out[24:32], nil
 }

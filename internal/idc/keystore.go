@@ -145,12 +145,16 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	tooLarge := fmt.Errorf("%s: larger than %d MiB, which no file of this kind IDM reads is", path, limit>>20)
+	if fi, err := f.Stat(); err == nil && fi.Size() > limit {
+		return nil, tooLarge
+	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d MiB: this is not a key store IDM would use", path, limit>>20)
+		return nil, tooLarge
 	}
 	return data, nil
 }

@@ -293,7 +293,7 @@ func TestReadStoreBound(t *testing.T) {
 	}
 	f.Close()
 	_, err = idc.ReadStore(p, nil)
-	if want := p + ": larger than 16 MiB: this is not a key store IDM would use"; err == nil || err.Error() != want {
+	if want := p + ": larger than 16 MiB, which no file of this kind IDM reads is"; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}
 }

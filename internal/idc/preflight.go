@@ -3,6 +3,7 @@ package idc
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
@@ -363,7 +364,7 @@ func entryDiff(a, b *Entry, apw, bpw secret, decrypts *int) string {
 		if err1 != nil || err2 != nil {
 			return "the encrypted key differs, and does not decrypt with the store password to compare"
 		}
-		if e, ok := ka.(interface{ Equal(x any) bool }); ok && e.Equal(kb) {
+		if e, ok := ka.(interface{ Equal(crypto.PrivateKey) bool }); ok && e.Equal(kb) {
 			return ""
 		}
 		return "another key"

@@ -25,6 +25,10 @@ import (
 // statusKeys are the keys whose string values are status words.
 var statusKeys = map[string]bool{"status": true, "state": true, "stage": true, "migrationstatus": true, "result": true, "phase": true, "outcome": true}
 
+// maxWords bounds the status words kept of one answer (an answer may list
+// thousands of runs).
+const maxWords = 20
+
 // messageKeys hold a text worth showing.
 var messageKeys = []string{"message", "reason", "error", "detail", "cause", "errormessage", "stagedescription"}
 
@@ -76,7 +80,7 @@ func ParseStatus(body []byte) MigrationStatus {
 						if s := classify(val); s != Unknown {
 							states = append(states, s)
 						}
-						st.Words = append(st.Words, p+"="+val)
+						st.addWord(p + "=" + val)
 					}
 					if st.Message == "" && slices.Contains(messageKeys, lk) && val != "" {
 						st.Message = val
@@ -89,12 +93,12 @@ func ParseStatus(body []byte) MigrationStatus {
 					case "complete", "completed", "done", "finished", "success":
 						if val {
 							states = append(states, Complete)
-							st.Words = append(st.Words, p+"=true")
+							st.addWord(p + "=true")
 						}
 					case "failed", "error":
 						if val {
 							states = append(states, Failed)
-							st.Words = append(st.Words, p+"=true")
+							st.addWord(p + "=true")
 						}
 					}
 				default:
@@ -127,6 +131,15 @@ func ParseStatus(body []byte) MigrationStatus {
 		st.Words = []string{s}
 	}
 	return st
+}
+
+func (st *MigrationStatus) addWord(w string) {
+	switch {
+	case len(st.Words) < maxWords:
+		st.Words = append(st.Words, w)
+	case len(st.Words) == maxWords:
+		st.Words = append(st.Words, "…")
+	}
 }
 
 // classify reads one status word.
