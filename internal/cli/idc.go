@@ -41,11 +41,17 @@ func (c *CLI) idcCommand(code *int) *ucli.Command {
 	}
 }
 
+// usageErr makes a flag error a usage error (exit 2, no help printed).
+func usageErr(_ context.Context, _ *ucli.Command, err error, _ bool) error {
+	return &usageError{err.Error()}
+}
+
 func (c *CLI) idcPreflightCommand(code *int) *ucli.Command {
 	return &ucli.Command{
-		Name:      "preflight",
-		Usage:     "check the guide's preconditions on the two installations; exit 1 when one fails",
-		UsageText: "amupgrade idc preflight --old DIR --new DIR [--instance-url URL] [--json]",
+		Name:         "preflight",
+		Usage:        "check the guide's preconditions on the two installations; exit 1 when one fails",
+		UsageText:    "amupgrade idc preflight --old DIR --new DIR [--instance-url URL] [--json]",
+		OnUsageError: usageErr,
 		Description: "Reads, and never changes, the two installation folders (the ones holding security/ and conf/).\n" +
 			"The key store password is read from boot.properties (plain, OBF: or CRYPT:); where it holds none to\n" +
 			"read, from " + envStorePass + ", or asked on a terminal.",
@@ -73,7 +79,7 @@ func (c *CLI) idcPreflightCommand(code *int) *ucli.Command {
 					return &usageError{fmt.Sprintf("--instance-url %q is not a URL such as https://ic21.example.com:8443/openidm/", o.InstanceURL)}
 				}
 			}
-			if pw, ok := os.LookupEnv(envStorePass); ok {
+			if pw := os.Getenv(envStorePass); pw != "" {
 				o.Password, o.PasswordFrom = pw, envStorePass
 			}
 			if p := newPrompter(c.Stderr); p != nil {
@@ -176,9 +182,10 @@ func writePreflightJSON(w io.Writer, r *idc.Report) error {
 
 func (c *CLI) idcMigrateCommand(code *int) *ucli.Command {
 	return &ucli.Command{
-		Name:      "migrate",
-		Usage:     "run the guide's configure, migrate and status calls against the 7.1.6 server",
-		UsageText: "amupgrade idc migrate --new URL --old-url URL [--dir DIR | --truststore FILE]",
+		Name:         "migrate",
+		Usage:        "run the guide's configure, migrate and status calls against the 7.1.6 server",
+		UsageText:    "amupgrade idc migrate --new URL --old-url URL [--dir DIR | --truststore FILE]",
+		OnUsageError: usageErr,
 		Description: "Trusts the 7.1.6 server's certificate through the copied 2.1 truststore (DIR/security/truststore),\n" +
 			"first checks the 2.1 server's certificate the way 7.1.6 will, then configures, waits, migrates and\n" +
 			"waits, showing the server's answers. Credentials: " + envOldUser + " and " + envOldPassword + "\n" +
@@ -318,7 +325,7 @@ func (c *CLI) idcTrust(cmd *ucli.Command) (idc.Trust, error) {
 		ref = idc.TrustStoreOf(dir)
 	}
 	if !ref.PasswordKnown {
-		if pw, ok := os.LookupEnv(envStorePass); ok {
+		if pw := os.Getenv(envStorePass); pw != "" {
 			ref.Password, ref.PasswordKnown, ref.PasswordFrom = pw, true, envStorePass
 		}
 	}
@@ -339,11 +346,11 @@ func (c *CLI) idcTrust(cmd *ucli.Command) (idc.Trust, error) {
 	if len(t.Roots) == 0 {
 		return idc.Trust{}, fmt.Errorf("%s holds no trusted certificate: give the copied 2.1 truststore", ref.Path)
 	}
-	check := "integrity checked"
-	if !s.Verified {
-		check = "integrity not checked, no password: " + ref.Why + "; set " + envStorePass + " to check it"
+	if s.Verified {
+		fmt.Fprintf(c.Stdout, "Trusting %s from %s (its integrity digest matches).\n", plural(len(t.Roots), "certificate"), ref.Path)
+	} else {
+		fmt.Fprintf(c.Stdout, "Trusting %s from %s.\n  note: its integrity digest is not checked: %s; set %s to check it\n", plural(len(t.Roots), "certificate"), ref.Path, ref.Why, envStorePass)
 	}
-	fmt.Fprintf(c.Stdout, "Trusting %s from %s (%s).\n", plural(len(t.Roots), "certificate"), ref.Path, check)
 	return t, nil
 }
 

@@ -2,6 +2,7 @@ package idc_test
 
 import (
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/x509"
 	"errors"
 	"os"
@@ -204,7 +205,7 @@ func TestRoundTrip(t *testing.T) {
 		if got := s.Lookup("tls"); len(got.Chain) != 2 || !got.Chain[1].Equal(ca.Cert) {
 			t.Errorf("%s: the chain of tls is %d certificates", format, len(got.Chain))
 		}
-		if k, err := s.Lookup("tls").PrivateKey("s3cret"); err != nil || !c.Key.Equal(k) {
+		if k, err := s.Lookup("tls").PrivateKey("s3cret"); err != nil || !c.Key.(*ecdsa.PrivateKey).Equal(k) {
 			t.Errorf("%s: tls key: %v", format, err)
 		}
 		if _, err := s.Lookup("own-password").PrivateKey("s3cret"); !errors.Is(err, idc.ErrWrongKeyPassword) {

@@ -423,7 +423,11 @@ func (in *installation) passwordResult(o PreflightOptions) Result {
 			fail(fmt.Sprintf("%s: integrity digest matches; %s not decrypt with it: %s", in.ks.path, plural(len(bad), "key does", "keys do"), strings.Join(bad, ", ")),
 				"IDM opens every key with the store password: give each key that password (keytool -keypasswd -alias ALIAS -keystore keystore.jceks -storetype JCEKS)")
 		} else {
-			res.Evidence = append(res.Evidence, fmt.Sprintf("%s: integrity digest matches; %s with it", in.ks.path, plural(n, "key decrypts", "keys decrypt")))
+			line := fmt.Sprintf("%s: integrity digest matches; %s with it", in.ks.path, plural(n, "key decrypts", "keys decrypt"))
+			if n == 0 {
+				line = in.ks.path + ": integrity digest matches; it holds no key"
+			}
+			res.Evidence = append(res.Evidence, line)
 		}
 	}
 	if in.ts.err != nil {

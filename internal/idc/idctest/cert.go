@@ -2,6 +2,7 @@ package idctest
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/aes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -20,7 +21,7 @@ import (
 // Cert is a certificate and its key.
 type Cert struct {
 	Cert *x509.Certificate
-	Key  *ecdsa.PrivateKey
+	Key  crypto.Signer
 }
 
 // CertOptions describe a self-signed certificate.

@@ -20,6 +20,7 @@ import (
 type MigrationServer struct {
 	URL string // https://127.0.0.1:PORT
 
+	srv      *httptest.Server
 	mu       sync.Mutex
 	script   Script
 	phase    string // "", configured, migrating
@@ -65,6 +66,13 @@ type Request struct {
 // ends.
 func NewMigrationServer(t testing.TB, cert Cert, s Script) *MigrationServer {
 	t.Helper()
+	m := StartMigrationServer(cert, s)
+	t.Cleanup(m.Close)
+	return m
+}
+
+// StartMigrationServer starts a server with cert; Close stops it.
+func StartMigrationServer(cert Cert, s Script) *MigrationServer {
 	if s.ConfigureAnswer == "" {
 		s.ConfigureAnswer = `{"status":"PENDING"}`
 	}
@@ -75,21 +83,33 @@ func NewMigrationServer(t testing.TB, cert Cert, s Script) *MigrationServer {
 	if s.Migrating {
 		m.phase = "migrating"
 	}
-	srv := NewTLSServer(t, cert, http.HandlerFunc(m.serve))
-	t.Cleanup(func() { close(m.closing) })
-	m.URL = srv.URL
+	m.srv = StartTLSServer(cert, http.HandlerFunc(m.serve))
+	m.URL = m.srv.URL
 	return m
 }
 
-// NewTLSServer starts an httptest server presenting cert.
+// Close stops the server, first releasing the requests it holds.
+func (m *MigrationServer) Close() {
+	close(m.closing)
+	m.srv.Close()
+}
+
+// NewTLSServer starts an httptest server presenting cert; it stops when
+// the test ends.
 func NewTLSServer(t testing.TB, cert Cert, h http.Handler) *httptest.Server {
 	t.Helper()
+	srv := StartTLSServer(cert, h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// StartTLSServer starts an httptest server presenting cert.
+func StartTLSServer(cert Cert, h http.Handler) *httptest.Server {
 	srv := httptest.NewUnstartedServer(h)
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS()}}
 	// The client refusing a certificate is what some tests expect.
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.StartTLS()
-	t.Cleanup(srv.Close)
 	return srv
 }
 
