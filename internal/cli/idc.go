@@ -519,8 +519,8 @@ func (m *migrateOutput) event(e idc.Event) {
 			}
 			m.lastBody = e.Body
 		}
-		if m.tty {
-			line := fmt.Sprintf("  waiting: %s, %d status answers, %s", e.Status.State, e.Polls, e.Elapsed.Round(time.Second))
+		if m.tty && (e.Status.State == idc.Running || e.Status.State == idc.Unknown) {
+			line := fmt.Sprintf("  waiting: %s, %s, %s", e.Status.State, plural(e.Polls, "status answer"), e.Elapsed.Round(time.Second))
 			if e.Status.Progress != "" {
 				line += ", " + e.Status.Progress
 			}

@@ -62,13 +62,12 @@ type installation struct {
 	bootPath string
 	bootErr  error
 
-	ks, ts         storeFile
-	pw, tsPw       secret
-	tlsAlias       string
-	cryptoAlias    string
-	confDir        string
-	secretsPath    string
-	aliasesFromCfg bool
+	ks, ts      storeFile
+	pw, tsPw    secret
+	tlsAlias    string
+	cryptoAlias string
+	confDir     string
+	secretsPath string
 }
 
 type storeFile struct {

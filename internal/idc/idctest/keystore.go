@@ -43,9 +43,10 @@ type Entry struct {
 	Secret          []byte
 	SecretAlgorithm string // default AES
 
-	// A key copied as it is stored in another store: Kind 1 (private
-	// key; ChainDER is its chain) or 3 (secret key, a serialised sealed
-	// object). It stays encrypted with that store's key password.
+	// An entry copied as it is stored in another store: Kind 1 (private
+	// key; ChainDER is its chain), 2 (a trusted certificate, ChainDER[0])
+	// or 3 (secret key, a serialised sealed object). A key stays encrypted
+	// with that store's key password.
 	Protected []byte
 	Kind      int
 	ChainDER  [][]byte
@@ -122,9 +123,16 @@ func write(magic uint32, password string, entries []Entry) []byte {
 				b.Write(c)
 			}
 		case 2:
+			der := e.ChainDER[:min(1, len(e.ChainDER))]
+			if e.Cert != nil {
+				der = [][]byte{e.Cert.Raw}
+			}
+			if len(der) == 0 {
+				panic(fmt.Sprintf("idctest: trusted entry %q has no certificate", e.Alias))
+			}
 			utf("X.509")
-			u32(uint32(len(e.Cert.Raw)))
-			b.Write(e.Cert.Raw)
+			u32(uint32(len(der[0])))
+			b.Write(der[0])
 		case 3:
 			if e.Protected != nil {
 				b.Write(e.Protected)
@@ -268,8 +276,8 @@ func sealSecretKey(key []byte, algorithm, password string, salt []byte, iter int
 }
 
 type field struct {
-	code        byte
-	name, type_ string
+	code      byte
+	name, typ string
 }
 
 // objWriter writes the little of the Java object stream sealSecretKey
@@ -323,7 +331,7 @@ func (w *objWriter) classDesc(name string, uid int64, fields []field) (isNew boo
 		w.b.WriteByte(f.code)
 		u16(w.b, uint16(len(f.name)))
 		w.b.WriteString(f.name)
-		w.str(f.type_)
+		w.str(f.typ)
 	}
 	w.b.WriteByte(0x78) // no class annotation
 	return true
