@@ -429,7 +429,7 @@ type prompter struct {
 // newPrompter is nil when standard input or out is not a terminal.
 func newPrompter(out io.Writer) *prompter {
 	fd := int(os.Stdin.Fd())
-	if !term.IsTerminal(fd) || !report.IsTerminal(out) {
+	if !term.IsTerminal(fd) || !IsTerminal(out) {
 		return nil
 	}
 	return &prompter{out: out, fd: fd}
@@ -478,7 +478,7 @@ type migrateOutput struct {
 }
 
 func newMigrateOutput(out, errw io.Writer) *migrateOutput {
-	return &migrateOutput{out: out, errw: errw, tty: report.IsTerminal(errw) && os.Getenv("TERM") != "dumb"}
+	return &migrateOutput{out: out, errw: errw, tty: IsTerminal(errw) && os.Getenv("TERM") != "dumb"}
 }
 
 func (m *migrateOutput) endLine() {

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/amupgrade/amupgrade/engine"
+	"github.com/amupgrade/amupgrade/amjson"
 )
 
 // PreflightOptions say what to check.
@@ -543,9 +543,9 @@ func aliases(s *Store) []string {
 func (in *installation) secretsResult() Result {
 	res := Result{ID: "secrets.new", Title: "the aliases conf/secrets.json maps are in the 7.1.6 key store", Status: Pass}
 	src, err := readBounded(in.secretsPath, 32<<20)
-	var doc *engine.Value
+	var doc *amjson.Value
 	if err == nil {
-		doc, err = engine.Parse(src)
+		doc, err = amjson.Parse(src)
 	}
 	if err != nil {
 		res.Status = Fail
@@ -554,32 +554,32 @@ func (in *installation) secretsResult() Result {
 		return res
 	}
 	var names []string
-	var stores *engine.Value
-	if doc.Kind == engine.Object {
+	var stores *amjson.Value
+	if doc.Kind == amjson.Object {
 		stores = doc.Get("stores")
 	}
-	if stores != nil && stores.Kind == engine.Array {
+	if stores != nil && stores.Kind == amjson.Array {
 		for _, st := range stores.Items {
 			cfg := st.Get("config")
-			if cfg == nil || cfg.Kind != engine.Object {
+			if cfg == nil || cfg.Kind != amjson.Object {
 				continue
 			}
 			// Only the stores that are this key store: the file is
 			// &{openidm.keystore.location|…} in the stock secrets.json.
-			if f := cfg.Get("file"); f == nil || f.Kind != engine.String || !strings.Contains(f.Text, "keystore") {
+			if f := cfg.Get("file"); f == nil || f.Kind != amjson.String || !strings.Contains(f.Text, "keystore") {
 				continue
 			}
 			ms := cfg.Get("mappings")
-			if ms == nil || ms.Kind != engine.Array {
+			if ms == nil || ms.Kind != amjson.Array {
 				continue
 			}
 			for _, m := range ms.Items {
 				as := m.Get("aliases")
-				if as == nil || as.Kind != engine.Array {
+				if as == nil || as.Kind != amjson.Array {
 					continue
 				}
 				for _, a := range as.Items {
-					if a.Kind == engine.String {
+					if a.Kind == amjson.String {
 						names = append(names, a.Text)
 					}
 				}
@@ -823,7 +823,7 @@ func (in *installation) configResult() Result {
 		n++
 		src, err := readBounded(p, 32<<20)
 		if err == nil {
-			_, err = engine.Parse(src)
+			_, err = amjson.Parse(src)
 		}
 		if err != nil {
 			bad = append(bad, jsonErrorLine(p, err))
@@ -856,7 +856,7 @@ func (in *installation) configResult() Result {
 
 // jsonErrorLine is file:line:col: message for a JSON syntax error.
 func jsonErrorLine(path string, err error) string {
-	var se *engine.SyntaxError
+	var se *amjson.SyntaxError
 	if errors.As(err, &se) {
 		return fmt.Sprintf("%s:%d:%d: %s", path, se.Line, se.Column, se.Msg)
 	}
