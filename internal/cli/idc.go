@@ -202,7 +202,7 @@ func (c *CLI) idcMigrateCommand(code *int) *ucli.Command {
 			&ucli.DurationFlag{Name: "poll", Value: 5 * time.Second, Usage: "time between status requests"},
 			&ucli.DurationFlag{Name: "timeout", Value: 2 * time.Hour, Usage: "how long to wait for the configuration, then for the migration"},
 			&ucli.DurationFlag{Name: "request-timeout", Value: time.Minute, Usage: "how long one request may take"},
-			&ucli.IntFlag{Name: "retries", Value: 3, Usage: "status requests in a row that may go unanswered"},
+			&ucli.IntFlag{Name: "retries", Value: 3, Usage: "status requests in a row that may go unanswered before giving up"},
 		},
 		Action: func(ctx context.Context, cmd *ucli.Command) error {
 			return c.idcMigrate(ctx, cmd, code)
