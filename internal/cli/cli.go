@@ -135,6 +135,7 @@ func (c *CLI) command(code *int) *ucli.Command {
 		Commands: []*ucli.Command{
 			c.testCommand(code),
 			c.rulesCommand(code),
+			c.idcCommand(code),
 			c.manCommand(),
 		},
 		// `amupgrade completion bash|zsh|fish|pwsh` prints a completion script.
