@@ -40,8 +40,11 @@ type at struct {
 	output string
 }
 
-func (a *at) note(code, key, ptr, msg string) {
-	a.r.notices.add(key, Notice{Code: code, Msg: msg, File: a.r.inputs[a.in].Name, Line: a.e.Line, DN: a.e.DNText,
+func (a *at) note(code, key, ptr, msg string) { a.noteLine(a.e.Line, code, key, ptr, msg) }
+
+// noteLine is note for a notice about one attribute line of the entry.
+func (a *at) noteLine(line int, code, key, ptr, msg string) {
+	a.r.notices.add(key, Notice{Code: code, Msg: msg, File: a.r.inputs[a.in].Name, Line: line, DN: a.e.DNText,
 		Output: a.output, Pointer: ptr, order: a.in})
 }
 
@@ -136,7 +139,7 @@ func (r *run) entry(in int, e *ldif.Entry) (output, entryStats, error) {
 	typ.Set("name", amjson.NewString(entityType))
 	typ.Set("collection", amjson.NewBool(false))
 	skip := func(a *ldif.Attr) {
-		where.note(NoticeNoEquals, string(a.Value), "", fmt.Sprintf("the %s value %q has no '=' (name=value); skipped, as AM's reader skips it", a.Name, clip(string(a.Value), 60)))
+		where.noteLine(a.Line, NoticeNoEquals, string(a.Value), "", fmt.Sprintf("the %s value %q has no '=' (name=value); skipped, as AM's reader skips it", a.Name, clip(string(a.Value), 60)))
 	}
 	kvs := keyValues(e, skip)
 	switch p.kind {
@@ -266,13 +269,13 @@ func (r *run) attributes(where *at, p *place, e *ldif.Entry, data *amjson.Value,
 		if node != nil {
 			a := node.Attr(kv.name)
 			if a == nil {
-				where.note(NoticeNotInSchema, strings.ToLower(p.service+"/"+sub+"/"+kv.name), "", fmt.Sprintf(
+				where.noteLine(kv.line, NoticeNotInSchema, strings.ToLower(p.service+"/"+sub+"/"+kv.name), "", fmt.Sprintf(
 					"%s is stored on the entry but not in the schema of %s%s; written untyped under its stored name (AM's REST layer does not show it)", kv.name, p.service, subLabel(sub)))
 				v = untyped(kv.values)
 			} else {
 				jsonName = a.JSONName()
 				v = typed(a, kv.values, func(code, key, msg string) {
-					where.note(code, strings.ToLower(p.service+"/"+sub+"/"+key), "", msg)
+					where.noteLine(kv.line, code, strings.ToLower(p.service+"/"+sub+"/"+key), "", msg)
 				})
 			}
 		} else {

@@ -136,10 +136,18 @@ func (e *DynamicError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "the export holds dynamic data that the PingAM 8.1 guide moves out of the configuration store before migrating (%s, %s):", GuideStep, GuideURL)
 	for _, s := range e.Subtrees {
-		fmt.Fprintf(&b, "\n  %s:%d: %s: %s, %d entries", s.File, s.Line, s.DN, s.What, s.Entries)
+		fmt.Fprintf(&b, "\n  %s:%d: %s: %s, %s", s.File, s.Line, s.DN, s.What, Entries(s.Entries))
 	}
 	b.WriteString("\nmove them to their own stores and delete them from the export as the guide says, or give --dynamic-data exclude to leave them out of the tree (keep: migrate them as configuration)")
 	return b.String()
+}
+
+// Entries says "1 entry" or "n entries".
+func Entries(n int) string {
+	if n == 1 {
+		return "1 entry"
+	}
+	return fmt.Sprintf("%d entries", n)
 }
 
 // key identifies an entry by its normalized DN.

@@ -264,10 +264,10 @@ func migrationSummary(o *migrateOptions, res *migrate.Result, cmp *comparer) []s
 	}
 	noFile := res.Structure + res.SchemaEnts
 	lines := []string{fmt.Sprintf("%s read (base DN %s): %s %s, %s; %d container and version entries have no file; %s read",
-		entries(res.Entries), res.BaseDN, plural(res.Files, "file"), verb, plural(len(res.Realms), "realm"),
+		migrate.Entries(res.Entries), res.BaseDN, plural(res.Files, "file"), verb, plural(len(res.Realms), "realm"),
 		noFile, plural(len(res.Schemas), "service schema"))}
 	if res.Outside > 0 {
-		lines = append(lines, fmt.Sprintf("%s outside ou=services,%s not migrated (not configuration)", entries(res.Outside), res.BaseDN))
+		lines = append(lines, fmt.Sprintf("%s outside ou=services,%s not migrated (not configuration)", migrate.Entries(res.Outside), res.BaseDN))
 	}
 	if res.Operational > 0 {
 		lines = append(lines, fmt.Sprintf("%s of operational attributes ignored (entryUUID, timestamps, …)", plural(res.Operational, "value")))
@@ -277,22 +277,15 @@ func migrationSummary(o *migrateOptions, res *migrate.Result, cmp *comparer) []s
 		if res.DynamicMode == "keep" {
 			what = "kept as configuration (--dynamic-data keep)"
 		}
-		lines = append(lines, fmt.Sprintf("dynamic data %s; %s of the PingAM 8.1 guide moves it out of the configuration store:", what, migrate.GuideStep))
+		lines = append(lines, fmt.Sprintf("dynamic data %s, which %s of the PingAM 8.1 guide moves out of the configuration store:", what, migrate.GuideStep))
 		for _, s := range res.Dynamic {
-			lines = append(lines, fmt.Sprintf("  - %s: %s, %d entries (%s:%d)", s.DN, s.What, s.Entries, s.File, s.Line))
+			lines = append(lines, fmt.Sprintf("  - %s: %s, %s (%s:%d)", s.DN, s.What, migrate.Entries(s.Entries), s.File, s.Line))
 		}
 	}
 	if o.check || o.diff {
 		lines = append(lines, fmt.Sprintf("compared with %s: %d files would change (%d created, %d deleted)", orNone(o.out), cmp.differ(), cmp.created, len(cmp.deleted)))
 	}
 	return lines
-}
-
-func entries(n int) string {
-	if n == 1 {
-		return "1 entry"
-	}
-	return fmt.Sprintf("%d entries", n)
 }
 
 func orNone(s string) string {
