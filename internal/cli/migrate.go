@@ -36,18 +36,18 @@ func migrationFlags() []ucli.Flag {
 
 // migrateOptions are the flags of a migration.
 type migrateOptions struct {
-	in, out       string
-	clean         bool
-	cleanSet      bool
-	dryRun, diff  bool
-	check         bool
-	report, log   string
-	verbose       bool
-	quiet         bool
-	showSecrets   bool
-	sections      string
-	rulesNotes    []string
-	opts          migrate.Options
+	in, out      string
+	clean        bool
+	cleanSet     bool
+	dryRun, diff bool
+	check        bool
+	report, log  string
+	verbose      bool
+	quiet        bool
+	showSecrets  bool
+	sections     string
+	rulesNotes   []string
+	opts         migrate.Options
 }
 
 // readMigrateOptions reads and checks the flags of --migrationMode.
