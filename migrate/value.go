@@ -182,7 +182,12 @@ func javaDouble(f float64) string {
 		if !strings.Contains(mant, ".") {
 			mant += ".0"
 		}
-		return mant + "E" + strings.TrimPrefix(exp, "+")
+		neg := strings.HasPrefix(exp, "-")
+		exp = strings.TrimLeft(strings.TrimLeft(exp, "+-"), "0")
+		if neg {
+			exp = "-" + exp
+		}
+		return mant + "E" + exp
 	}
 	if !strings.Contains(s, ".") {
 		s += ".0"
