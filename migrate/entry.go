@@ -75,6 +75,10 @@ func (r *run) entry(in int, e *ldif.Entry) (output, entryStats, error) {
 	switch p.kind {
 	case kindOutside:
 		st.skipped = skipOutside
+		if len(e.DN) == 0 {
+			where.note(NoticeOutside, "", "", "the entry with the empty DN (the root DSE) is not AM configuration; not migrated")
+			return output{}, st, nil
+		}
 		top := e.DN[len(e.DN)-len(r.base)-1]
 		where.note(NoticeOutside, top.Value(), "", fmt.Sprintf("entries below %s that are not below ou=services,%s are not AM configuration (the service account, ou=admins, …); not migrated", ldif.DN{top}, r.base))
 		return output{}, st, nil
@@ -374,7 +378,7 @@ func (r *run) levelID(e *ldif.Entry, up int) string {
 		}
 		return e.DN[0].Value()
 	}
-	if id, ok := r.ids[dnKey(e.DN[up:].Norm())]; ok {
+	if id, ok := r.ids.get(dnKey(e.DN[up:])); ok {
 		return id
 	}
 	return e.DN[up].Value()

@@ -2,10 +2,10 @@ package migrate
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -150,21 +150,6 @@ func Entries(n int) string {
 	return fmt.Sprintf("%d entries", n)
 }
 
-// key identifies an entry by its normalized DN.
-type key [16]byte
-
-func dnKey(norm string) key {
-	h := sha256.Sum256([]byte(norm))
-	var k key
-	copy(k[:], h[:16])
-	return k
-}
-
-type pos struct {
-	input int32
-	line  int32
-}
-
 // run is the state of one migration, shared read-only by the workers of
 // the second pass.
 type run struct {
@@ -172,7 +157,7 @@ type run struct {
 	inputs   []Input
 	base     ldif.DN
 	schemas  map[string]*Service // lower(service) + "\x00" + version
-	ids      map[key]string      // sunserviceID of entries that have one
+	ids      serviceIDs          // sunserviceID of entries that have one other than their name
 	sections Sections
 	notices  *notices
 	print    amjson.PrintOptions
@@ -196,7 +181,7 @@ func Migrate(ctx context.Context, inputs []Input, opts Options, sink func(*File)
 	if opts.MaxErrors <= 0 {
 		opts.MaxErrors = 20
 	}
-	r := &run{opts: opts, inputs: inputs, schemas: map[string]*Service{}, ids: map[key]string{},
+	r := &run{opts: opts, inputs: inputs, schemas: map[string]*Service{},
 		sections: opts.Sections, notices: newNotices(), print: amjson.PrintOptions{PrettyArrays: opts.PrettyArrays},
 		dynamic: map[string]*Subtree{}}
 	res := &Result{Sections: opts.Sections.Source(), DynamicMode: opts.Dynamic.String()}
@@ -321,7 +306,7 @@ func (r *run) scan(ctx context.Context, res *Result) error {
 		where string
 	}
 	bases := map[string]*cand{}
-	seen := map[key]pos{}
+	var seen marks
 	type schemaJob struct {
 		in      int
 		line    int
@@ -333,15 +318,10 @@ func (r *run) scan(ctx context.Context, res *Result) error {
 	var jobs []schemaJob
 	err := r.read(ctx, func(i int, e *ldif.Entry) error {
 		res.Entries++
-		norm := e.DN.Norm()
-		k := dnKey(norm)
-		if p, dup := seen[k]; dup {
-			return Errors{&ldif.Error{File: r.inputs[i].Name, Line: e.Line, Msg: fmt.Sprintf(
-				"the entry %q is already at %s:%d; an export holds each entry once: remove one of them", clip(e.DNText, 100), r.inputs[p.input].Name, p.line)}}
-		}
-		seen[k] = pos{int32(i), int32(e.Line)}
+		k := dnKey(e.DN)
+		seen = append(seen, mark{k, pos{int32(i), int32(e.Line)}})
 		if ids := e.Strings("sunserviceID"); len(ids) > 0 && (len(e.DN) == 0 || ids[0] != e.DN[0].Value()) {
-			r.ids[k] = ids[0]
+			r.ids.add(k, ids[0])
 		}
 		base := given
 		if base == nil {
@@ -383,6 +363,16 @@ func (r *run) scan(ctx context.Context, res *Result) error {
 	if err != nil {
 		return err
 	}
+	seen.sortMarks()
+	if clash := seen.clashes(); len(clash) > 0 {
+		errs := r.duplicates(ctx, clash)
+		if len(errs) > r.opts.MaxErrors {
+			errs = errs[:r.opts.MaxErrors]
+		}
+		return errs
+	}
+	seen = nil
+	r.ids.sort()
 	switch {
 	case given != nil:
 		r.base = given
@@ -476,7 +466,7 @@ func (r *run) convert(ctx context.Context, res *Result, sink func(*File) error) 
 		counts    [4]atomic.Int64 // structure, schema, outside, excluded
 		operation atomic.Int64
 		realmsMu  sync.Mutex
-		paths     = map[key]pos{}
+		paths     marks
 		pathsMu   sync.Mutex
 	)
 	fail := func(err error) {
@@ -507,21 +497,14 @@ func (r *run) convert(ctx context.Context, res *Result, sink func(*File) error) 
 						res.Realms = append(res.Realms, st.realm)
 						realmsMu.Unlock()
 					}
-					pk := dnKey(strings.ToLower(out.path))
 					pathsMu.Lock()
-					prev, clash := paths[pk]
-					if !clash {
-						paths[pk] = pos{int32(j.in), int32(j.e.Line)}
-					}
+					paths = append(paths, mark{hashKey(out.path), pos{int32(j.in), int32(j.e.Line)}})
 					pathsMu.Unlock()
-					if clash {
-						fail(Errors{&ldif.Error{File: r.inputs[j.in].Name, Line: j.e.Line, Msg: fmt.Sprintf(
-							"the entry %q becomes the file %s, as the entry at %s:%d does (their names differ only in case, or in ':' and '/', which file names cannot hold); rename one of them in the configuration store",
-							clip(j.e.DNText, 100), out.path, r.inputs[prev.input].Name, prev.line)}})
-						continue
-					}
 					buf = amjson.AppendJSON(buf[:0], out.doc, r.print)
 					if err := sink(&File{Path: out.path, Data: buf, DN: j.e.DNText, Input: r.inputs[j.in].Name, Line: j.e.Line}); err != nil {
+						if errors.Is(err, fs.ErrExist) {
+							continue // two entries, one file: worded below
+						}
 						fail(err)
 						continue
 					}
@@ -554,6 +537,10 @@ func (r *run) convert(ctx context.Context, res *Result, sink func(*File) error) 
 	wg.Wait()
 	if firstErr != nil {
 		return firstErr
+	}
+	paths.sortMarks()
+	if clash := paths.clashes(); len(clash) > 0 {
+		return r.collisions(ctx, clash)
 	}
 	if readErr != nil {
 		// The first pass read the same bytes without error: the input changed

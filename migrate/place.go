@@ -57,6 +57,9 @@ type place struct {
 // ou=services,… a sub-realm with its own ou=services; ou=<service>,
 // ou=<version>, a container, then the configurations.
 func locate(dn, base ldif.DN) place {
+	if len(dn) == 0 {
+		return place{kind: kindOutside} // the root DSE is no configuration
+	}
 	rel := dn[:len(dn)-len(base)] // leaf first
 	n := len(rel)
 	at := func(i int) ldif.RDN { return rel[n-1-i] } // root first
