@@ -47,7 +47,7 @@ func (p pos) less(q pos) bool {
 
 // mark is one entry in an index.
 type mark struct {
-	k key
+	k  key
 	at pos
 }
 

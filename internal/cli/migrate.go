@@ -108,15 +108,8 @@ func (c *CLI) runMigration(ctx context.Context, cmd *ucli.Command) (int, error) 
 	if err != nil {
 		return 0, err
 	}
-	if o.out != "" {
-		in, _ := filepath.Abs(o.in)
-		out, _ := filepath.Abs(o.out)
-		if in == out {
-			return 0, &usageError{fmt.Sprintf("the output folder %s is the input; write the file-based configuration to another folder", o.out)}
-		}
-		if _, err := checkFolders(&options{in: o.in, out: o.out, cleanSet: o.cleanSet, check: o.check, diff: o.diff}); err != nil {
-			return 0, err
-		}
+	if err := checkMigrationFolders(o); err != nil {
+		return 0, err
 	}
 	var logFile *os.File
 	if o.log != "" {
@@ -229,6 +222,37 @@ func (c *CLI) runMigration(ctx context.Context, cmd *ucli.Command) (int, error) 
 		return ExitChanges, nil
 	}
 	return ExitOK, nil
+}
+
+// checkMigrationFolders refuses an output that would hold or replace the
+// input, and a non-empty output without --clean (as for upgrades). The
+// output may lie inside the folder of the export: only its *.ldif files
+// are read.
+func checkMigrationFolders(o *migrateOptions) error {
+	if o.out == "" {
+		return nil
+	}
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return p
+		}
+		if r, err := filepath.EvalSymlinks(a); err == nil {
+			return r
+		}
+		return a
+	}
+	in, out := abs(o.in), abs(o.out)
+	switch {
+	case in == out:
+		return &usageError{fmt.Sprintf("the output folder %s is the input; write the file-based configuration to another folder", o.out)}
+	case strings.HasPrefix(in, out+string(filepath.Separator)):
+		return &usageError{fmt.Sprintf("the input %s is inside the output folder %s, which would be replaced; choose another output folder", o.in, o.out)}
+	}
+	if ents, err := os.ReadDir(out); err == nil && len(ents) > 0 && !o.cleanSet && !o.check && !o.diff {
+		return &usageError{fmt.Sprintf("the output folder %s exists and is not empty; give --clean true to replace its contents, or --clean false to write over it and keep other files", o.out)}
+	}
+	return nil
 }
 
 // migrationError turns the migration's errors into the command line's, so
