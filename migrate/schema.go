@@ -1,8 +1,6 @@
 package migrate
 
 import (
-	"bytes"
-	"encoding/xml"
 	"fmt"
 	"strings"
 )
@@ -76,82 +74,15 @@ func (s *Schema) Sub(name string) *Schema {
 // schemas, in the order AM lists them.
 var schemaKinds = []string{"Global", "Organization", "Dynamic", "User", "Policy", "Group", "Domain", "Generic"}
 
-type xmlServices struct {
-	Services []xmlService `xml:"Service"`
-}
-
-type xmlService struct {
-	Name    string     `xml:"name,attr"`
-	Version string     `xml:"version,attr"`
-	Schema  *xmlSchema `xml:"Schema"`
-}
-
-type xmlSchema struct {
-	Global       *xmlNode `xml:"Global"`
-	Organization *xmlNode `xml:"Organization"`
-	Dynamic      *xmlNode `xml:"Dynamic"`
-	User         *xmlNode `xml:"User"`
-	Policy       *xmlNode `xml:"Policy"`
-	Group        *xmlNode `xml:"Group"`
-	Domain       *xmlNode `xml:"Domain"`
-	Generic      *xmlNode `xml:"Generic"`
-}
-
-type xmlNode struct {
-	Name  string    `xml:"name,attr"`
-	Attrs []xmlAttr `xml:"AttributeSchema"`
-	Subs  []xmlNode `xml:"SubSchema"`
-}
-
-type xmlAttr struct {
-	Name         string `xml:"name,attr"`
-	Type         string `xml:"type,attr"`
-	Syntax       string `xml:"syntax,attr"`
-	UIType       string `xml:"uitype,attr"`
-	ResourceName string `xml:"resourceName,attr"`
-	ListOrder    string `xml:"listOrder,attr"`
-}
-
 // ParseServiceSchema reads the XML of a sunServiceSchema value. It returns
 // the services it defines (one, in every export seen).
 func ParseServiceSchema(data []byte) ([]*Service, error) {
-	var doc xmlServices
-	d := xml.NewDecoder(bytes.NewReader(data))
-	// The XML names AM's DTD in its DOCTYPE; nothing is fetched.
-	d.Entity = xml.HTMLEntity
-	if err := d.Decode(&doc); err != nil {
+	out, err := scanServiceSchema(data)
+	if err != nil {
 		return nil, fmt.Errorf("the service schema XML does not parse: %w", err)
 	}
-	if len(doc.Services) == 0 {
+	if len(out) == 0 {
 		return nil, fmt.Errorf("the service schema XML defines no <Service>")
 	}
-	var out []*Service
-	for _, xs := range doc.Services {
-		s := &Service{Name: xs.Name, Version: xs.Version, Kinds: map[string]*Schema{}}
-		if xs.Schema != nil {
-			nodes := []*xmlNode{xs.Schema.Global, xs.Schema.Organization, xs.Schema.Dynamic, xs.Schema.User,
-				xs.Schema.Policy, xs.Schema.Group, xs.Schema.Domain, xs.Schema.Generic}
-			for i, n := range nodes {
-				if n != nil {
-					s.Kinds[schemaKinds[i]] = buildSchema(xs.Name, n)
-				}
-			}
-		}
-		out = append(out, s)
-	}
 	return out, nil
-}
-
-func buildSchema(name string, n *xmlNode) *Schema {
-	s := &Schema{Name: name, Attrs: map[string]*AttrSchema{}, Subs: map[string]*Schema{}, lower: map[string]*AttrSchema{}}
-	for _, a := range n.Attrs {
-		as := &AttrSchema{Name: a.Name, Type: strings.ToLower(a.Type), Syntax: strings.ToLower(a.Syntax),
-			UIType: strings.ToLower(a.UIType), ResourceName: a.ResourceName, ListOrder: a.ListOrder}
-		s.Attrs[a.Name] = as
-		s.lower[strings.ToLower(a.Name)] = as
-	}
-	for i := range n.Subs {
-		s.Subs[n.Subs[i].Name] = buildSchema(n.Subs[i].Name, &n.Subs[i])
-	}
-	return s
 }
