@@ -28,7 +28,9 @@ type xmlError struct {
 	msg  string
 }
 
-func (e *xmlError) Error() string { return fmt.Sprintf("XML syntax error on line %d: %s", e.line, e.msg) }
+func (e *xmlError) Error() string {
+	return fmt.Sprintf("XML syntax error on line %d: %s", e.line, e.msg)
+}
 
 // scanServiceSchema reads the XML of a sunServiceSchema value.
 func scanServiceSchema(data []byte) ([]*Service, error) {
