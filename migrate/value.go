@@ -49,18 +49,6 @@ func keyValues(e *ldif.Entry, skip func(a *ldif.Attr)) []*keyValue {
 	return out
 }
 
-// typeOf names how a value is written, for the messages.
-func (a *AttrSchema) typeOf() string {
-	t := a.Type
-	if a.Syntax != "" {
-		t += "/" + a.Syntax
-	}
-	if a.UIType != "" {
-		t += "/" + a.UIType
-	}
-	return t
-}
-
 func (a *AttrSchema) multi() bool { return a.Type == "list" || a.Type == "multiple_choice" }
 
 func (a *AttrSchema) single() bool {

@@ -70,12 +70,11 @@ type Generator struct {
 }
 
 type entry struct {
-	dn      ldif.DN
-	text    string // the DN as written in uid (base substituted)
-	file    string // relative to root, "" for an added ancestor
-	sid     string
-	hasSID  bool
-	version string
+	dn     ldif.DN
+	text   string // the DN as written in uid (base substituted)
+	file   string // relative to root, "" for an added ancestor
+	sid    string
+	hasSID bool
 }
 
 type service struct {
@@ -121,10 +120,6 @@ func New(dir string) (*Generator, error) {
 	}
 	sort.Strings(files)
 	// First: every DN and its sunServiceID, and the base.
-	type parsed struct {
-		rel string
-		doc *amjson.Value
-	}
 	for _, p := range files {
 		doc, err := readJSON(p)
 		if err != nil {
