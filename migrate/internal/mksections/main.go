@@ -60,9 +60,22 @@ type tree struct {
 }
 
 func run(realDir, out string) error {
+	src, msg, err := generate(realDir)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, src, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "mksections: %s → %s\n", msg, out)
+	return nil
+}
+
+// generate returns the Go source of the tables, and a line saying what it holds.
+func generate(realDir string) ([]byte, string, error) {
 	ents, err := os.ReadDir(realDir)
 	if err != nil {
-		return fmt.Errorf("%w (the real trees are shared test data beside the repository)", err)
+		return nil, "", fmt.Errorf("%w (the real trees are shared test data beside the repository)", err)
 	}
 	var trees []tree
 	for _, e := range ents {
@@ -71,7 +84,7 @@ func run(realDir, out string) error {
 		}
 	}
 	if len(trees) == 0 {
-		return errors.New("no FBC tree (a folder holding services/) in " + realDir)
+		return nil, "", errors.New("no FBC tree (a folder holding services/) in " + realDir)
 	}
 	sort.Slice(trees, func(i, j int) bool {
 		a, b := trees[i].version, trees[j].version
@@ -142,7 +155,7 @@ func run(realDir, out string) error {
 			return nil
 		})
 		if err != nil {
-			return err
+			return nil, "", err
 		}
 	}
 	var b bytes.Buffer
@@ -176,13 +189,9 @@ func run(realDir, out string) error {
 	fmt.Fprintf(&b, "}\n")
 	src, err := format.Source(b.Bytes())
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	if err := os.WriteFile(out, src, 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "mksections: %d placements in %d configurations from %d trees (%d conflicts) → %s\n", placements, len(table), len(trees), conflicts, out)
-	return nil
+	return src, fmt.Sprintf("%d placements in %d configurations from %d trees (%d conflicts)", placements, len(table), len(trees), conflicts), nil
 }
 
 // isSection tells a section (an object of attributes) from an attribute
