@@ -353,8 +353,13 @@ func noticeLines(res *migrate.Result, verbose bool) []string {
 			lines = append(lines, s)
 		}
 	}
-	for code, n := range res.Dropped {
-		lines = append(lines, fmt.Sprintf("%d more %s notices not listed", n, code))
+	codes := make([]string, 0, len(res.Dropped))
+	for code := range res.Dropped {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		lines = append(lines, fmt.Sprintf("%d more %s notices not listed", res.Dropped[code], code))
 	}
 	return lines
 }
