@@ -70,7 +70,7 @@ func readMigrateOptions(cmd *ucli.Command) (*migrateOptions, error) {
 		}
 	}
 	switch strings.ToLower(cmd.String("clean")) {
-	case "true":
+	case "true", "": // true unless said otherwise
 		o.clean = true
 	case "false":
 	default:
