@@ -4,7 +4,7 @@ BIN     := bin/amupgrade
 EXAMPLE := examples/fbc-7.5/services
 FUZZTIME ?= 30s
 # Packages with fuzz targets.
-FUZZPKGS := ./amjson/ ./ruleset/
+FUZZPKGS := ./amjson/ ./ruleset/ ./ldif/ ./migrate/
 
 .PHONY: all build run test lint fmt-check vet unit golden-check bench fuzz fuzz-short clean
 
@@ -41,7 +41,7 @@ golden-check:
 	@test -z "$$(git status --porcelain -- testdata/golden)" || { git status --porcelain -- testdata/golden; echo "golden files are stale or missing from git"; exit 1; }
 
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./amjson/ ./atomictree/ ./engine/ ./ruleset/
+	$(GO) test -run '^$$' -bench . -benchmem ./amjson/ ./atomictree/ ./engine/ ./ruleset/ ./migrate/
 	$(GO) run ./tools/benchrun -bin $(BIN)
 
 fuzz:

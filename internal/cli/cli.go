@@ -118,7 +118,7 @@ func (c *CLI) command(code *int) *ucli.Command {
 	return &ucli.Command{
 		Name:      "amupgrade",
 		Usage:     "upgrade PingAM / ForgeRock AM configuration to a later AM version",
-		UsageText: "amupgrade -i IN -o OUT [flags] [RULES...]\namupgrade -i IN -o OUT --to 8.1.0\namupgrade -i IN --check --to 8.1.0",
+		UsageText: "amupgrade -i IN -o OUT [flags] [RULES...]\namupgrade -i IN -o OUT --to 8.1.0\namupgrade -i IN --check --to 8.1.0\namupgrade --migrationMode -i EXPORT.ldif -o OUT rules/fbc/migrate-to-fbc.groovy",
 		ArgsUsage: "[RULES...]",
 		Description: "RULES are rule files (path.yaml, or a folder of them), bundled steps (7.5.x-to-8.1.x, fbc/latest),\n" +
 			"or the vendor's .groovy paths (rules/fbc/latest.groovy), which map to the bundled equivalents.\n" +
@@ -131,7 +131,7 @@ func (c *CLI) command(code *int) *ucli.Command {
 		OnUsageError: func(_ context.Context, _ *ucli.Command, err error, _ bool) error {
 			return &usageError{err.Error()}
 		},
-		Flags: upgradeFlags(),
+		Flags: append(upgradeFlags(), migrationFlags()...),
 		Commands: []*ucli.Command{
 			c.testCommand(code),
 			c.rulesCommand(code),
@@ -148,6 +148,12 @@ func (c *CLI) command(code *int) *ucli.Command {
 			if cmd.Bool("version") {
 				fmt.Fprintf(c.Stdout, "amupgrade %s\n", version())
 				return nil
+			}
+			if cmd.Bool("migrationMode") { // internal/cli/migrate.go
+				defer c.interruptible()()
+				var err error
+				*code, err = c.runMigration(ctx, cmd)
+				return err
 			}
 			o, err := readOptions(cmd)
 			if err != nil {

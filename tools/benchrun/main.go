@@ -11,6 +11,8 @@
 //	e  Amster: all steps (--to 8.1.0) vs one step 6.5.x-to-7.0.x          chain/one < 1.5
 //	f  amupgrade --version                                                wall < 10 ms
 //	g  b on generated trees of about 5k, 10k, 20k, 40k files              peak RSS ≤ 100 MiB, flat
+//	h  amupgrade --migrationMode of the LDIF export of a's tree           ≤ 1.5× b on that tree
+//	i  h on the exports of the trees of g                                 peak RSS ≤ 100 MiB, flat
 //
 // Commands of a group run interleaved (A B A B …); each row reports the
 // median and minimum wall time, the median user+sys CPU time and the median
@@ -58,7 +60,7 @@ const (
 
 const tmpfsMagic = 0x01021994
 
-var allIDs = []string{"a", "b", "c", "d", "e", "f", "g"}
+var allIDs = []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"}
 
 type config struct {
 	bin      string
@@ -108,7 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	cfg := &config{}
 	fl := flag.NewFlagSet("benchrun", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	fl.StringVar(&cfg.bin, "bin", "", "amupgrade binary to time (needed by rows b–g)")
+	fl.StringVar(&cfg.bin, "bin", "", "amupgrade binary to time (needed by rows b–i)")
 	fl.IntVar(&cfg.runs, "runs", 7, "timed runs per command")
 	fl.IntVar(&cfg.warmup, "warmup", 1, "untimed warm-up runs per command before the timed ones")
 	fl.IntVar(&cfg.memRuns, "memruns", 3, "runs per tree size for the memory series (g)")
@@ -116,7 +118,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fl.StringVar(&cfg.real, "real", gen.DefaultRealDir(), "folder of the real test trees ("+realFBC+", "+realAmster+")")
 	fl.StringVar(&cfg.src, "src", "", "source FBC tree for the generated trees (default REAL/"+realFBC+")")
 	fl.IntVar(&cfg.copies, "copies", gen.DefaultCopies, "realm copies in the generated tree of rows a–c")
-	sizes := fl.String("sizes", "5000,10000,20000,40000", "approximate file counts of the memory series (g)")
+	sizes := fl.String("sizes", "5000,10000,20000,40000", "approximate file counts of the memory series (g, i)")
 	fl.Float64Var(&cfg.flat, "flat", 1.5, "g: largest allowed peak RSS ratio, biggest tree / smallest tree, to count as flat")
 	only := fl.String("only", strings.Join(allIDs, ","), "rows to run, comma-separated")
 	fl.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
@@ -150,7 +152,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if needBin {
 		if cfg.bin == "" {
-			return nil, errors.New("-bin is required (rows b–g run amupgrade)")
+			return nil, errors.New("-bin is required (rows b–i run amupgrade)")
 		}
 		p, err := exec.LookPath(cfg.bin)
 		if err != nil {
@@ -296,6 +298,12 @@ func run(ctx context.Context, cfg *config, stdout, stderr io.Writer) (int, error
 	if cfg.only["g"] {
 		rows = append(rows, b.groupG()...)
 	}
+	if cfg.only["h"] {
+		rows = append(rows, b.groupH()...) // migrate.go
+	}
+	if cfg.only["i"] {
+		rows = append(rows, b.groupI()...)
+	}
 
 	fmt.Fprintf(stdout, "- trees:\n")
 	for _, t := range b.trees {
@@ -430,7 +438,7 @@ func check(r *Row, target string, ok bool) {
 
 func (b *bench) groupABC() []Row {
 	cfg := b.cfg
-	t := b.genTree("tree", cfg.copies, 0)
+	t := b.tree("tree", cfg.copies, 0)
 	specs := []Spec{{ID: "a", Label: "cp -r TREE OUT", Argv: cpArgv(t.Path, b.out("a")), Out: b.out("a"), Files: t.Files}}
 	if cfg.only["b"] {
 		specs = append(specs, Spec{ID: "b", Label: "amupgrade -i TREE/services -o OUT --fileBasedMode --to 8.1.0",
@@ -516,7 +524,7 @@ func (b *bench) groupG() []Row {
 	var rows []Row
 	for _, n := range cfg.sizes {
 		id := "g." + strconv.Itoa(n)
-		t := b.genTree("tree-"+strconv.Itoa(n), 0, n)
+		t := b.tree("tree-"+strconv.Itoa(n), 0, n)
 		s := Spec{ID: id, Label: fmt.Sprintf("b on a ~%d-file tree", n),
 			Argv: amFBC(cfg.bin, t.Path, b.out(id)), Out: b.out(id), Files: t.Files}
 		if t.prepErr != nil {
@@ -580,6 +588,8 @@ func helperMain(name string, args []string) error {
 			return err
 		}
 		return json.NewEncoder(os.Stdout).Encode(st)
+	case "__ldif":
+		return ldifHelper(args)
 	case "__copy":
 		if len(args) != 2 {
 			return errors.New("usage: __copy SRC OUT")

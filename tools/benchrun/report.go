@@ -244,6 +244,8 @@ func explainedIn(id string) string {
 		return "see \"Start-up\""
 	case strings.HasPrefix(id, "g"):
 		return "see \"Memory\""
+	case strings.HasPrefix(id, "h"), strings.HasPrefix(id, "i"):
+		return "see \"Migration\""
 	}
 	return "see \"Where the time goes\""
 }

@@ -1,0 +1,225 @@
+// Command mksections mines AM's section tables from real FBC trees and
+// writes them as Go source (migrate/sections_mined.go):
+//
+//	go run ./internal/mksections -real ../../shared/testdata/real -out sections_mined.go
+//
+// AM groups some attributes of a configuration into section objects, by
+// tables (<name>.section.properties) that live inside AM.war and are not
+// public. The FBC trees AM writes show the grouping: in each file, a
+// top-level object of data that holds attributes is a section. The trees
+// are read newest first (by the version in their folder name: fbc-8.0…,
+// fbc-7.5.0…); the first placement of an attribute wins, and a later tree
+// that places it elsewhere is counted as a conflict.
+//
+// What is a section, and not a value that is an object: an object is a
+// value when it is a placeholder ({"$bool": …}), empty, a map whose values
+// are all objects (a tree's nodes), a map of strings keyed by locales
+// (localized texts) or one of the few string maps named below.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"go/format"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/amupgrade/amupgrade/amjson"
+	"github.com/amupgrade/amupgrade/migrate"
+)
+
+// stringMaps are attributes whose value is an object of strings with
+// attribute-like keys (a maplist), which the shape alone cannot tell from a
+// section of string attributes. Each is a maplist in the public OpenAM
+// schemas or in real trees: selfServiceTrees' treeMapping maps flows to
+// trees; authenticationTreesService's uiConfig is JSON.
+var stringMaps = map[string]bool{"treeMapping": true, "uiConfig": true}
+
+var localeRE = regexp.MustCompile(`^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$`)
+
+func main() {
+	real := flag.String("real", filepath.Join("..", "..", "shared", "testdata", "real"), "folder of real AM trees (those with a services/ folder are read)")
+	out := flag.String("out", "sections_mined.go", "Go file to write")
+	flag.Parse()
+	if err := run(*real, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "mksections:", err)
+		os.Exit(1)
+	}
+}
+
+type tree struct {
+	name    string
+	version []int
+}
+
+func run(realDir, out string) error {
+	src, msg, err := generate(realDir)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, src, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "mksections: %s → %s\n", msg, out)
+	return nil
+}
+
+// generate returns the Go source of the tables, and a line saying what it holds.
+func generate(realDir string) ([]byte, string, error) {
+	ents, err := os.ReadDir(realDir)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w (the real trees are shared test data beside the repository)", err)
+	}
+	var trees []tree
+	for _, e := range ents {
+		if st, err := os.Stat(filepath.Join(realDir, e.Name(), "services")); err == nil && st.IsDir() {
+			trees = append(trees, tree{name: e.Name(), version: versionOf(e.Name())})
+		}
+	}
+	if len(trees) == 0 {
+		return nil, "", errors.New("no FBC tree (a folder holding services/) in " + realDir)
+	}
+	sort.Slice(trees, func(i, j int) bool {
+		a, b := trees[i].version, trees[j].version
+		for k := 0; k < len(a) && k < len(b); k++ {
+			if a[k] != b[k] {
+				return a[k] > b[k]
+			}
+		}
+		if len(a) != len(b) {
+			return len(a) > len(b)
+		}
+		return trees[i].name < trees[j].name
+	})
+	table := map[string]map[string]string{}
+	placements, conflicts := 0, 0
+	var conflictList []string
+	var names []string
+	for _, t := range trees {
+		names = append(names, t.name)
+		root := filepath.Join(realDir, t.name, "services")
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+				return err
+			}
+			src, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			doc, err := amjson.Parse(src)
+			if err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			md, data := doc.Get("metadata"), doc.Get("data")
+			uid := md.Get("uid")
+			if md == nil || data == nil || uid == nil || uid.Kind != amjson.String {
+				return nil
+			}
+			sid := ""
+			if v := md.Get("sunServiceID"); v != nil && v.Kind == amjson.String {
+				sid = v.Text
+			}
+			svc, sub, ok := migrate.SectionKey(uid.Text, sid)
+			if !ok {
+				return nil
+			}
+			key := strings.ToLower(svc)
+			if sub != "" {
+				key += "/" + strings.ToLower(sub)
+			}
+			for _, m := range data.Members {
+				if !isSection(m.Key, m.Value) {
+					continue
+				}
+				for _, attr := range m.Value.Members {
+					if table[key] == nil {
+						table[key] = map[string]string{}
+					}
+					switch old, seen := table[key][attr.Key]; {
+					case !seen:
+						table[key][attr.Key] = m.Key
+						placements++
+					case old != m.Key:
+						conflicts++
+						conflictList = append(conflictList, fmt.Sprintf("%s %s: %s, %s in %s", key, attr.Key, old, m.Key, t.name))
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, "", err
+		}
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "// Code generated by internal/mksections; DO NOT EDIT.\n\n")
+	fmt.Fprintf(&b, "package migrate\n\n")
+	fmt.Fprintf(&b, "// minedTable holds, for each service (and service/sub-schema), lower-cased,\n")
+	fmt.Fprintf(&b, "// the section of each attribute's JSON name, as the real FBC trees place them:\n")
+	fmt.Fprintf(&b, "// %s, read in that order.\n", strings.Join(names, ", "))
+	fmt.Fprintf(&b, "// %d placements in %d configurations; %d placements of an older tree differ from a newer one's and are not used.\n", placements, len(table), conflicts)
+	for _, c := range conflictList {
+		fmt.Fprintf(&b, "//   - %s\n", c)
+	}
+	fmt.Fprintf(&b, "var minedTable = map[string]map[string]string{\n")
+	keys := make([]string, 0, len(table))
+	for k := range table {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\t%q: {\n", k)
+		attrs := make([]string, 0, len(table[k]))
+		for a := range table[k] {
+			attrs = append(attrs, a)
+		}
+		sort.Strings(attrs)
+		for _, a := range attrs {
+			fmt.Fprintf(&b, "\t\t%q: %q,\n", a, table[k][a])
+		}
+		fmt.Fprintf(&b, "\t},\n")
+	}
+	fmt.Fprintf(&b, "}\n")
+	src, err := format.Source(b.Bytes())
+	if err != nil {
+		return nil, "", err
+	}
+	return src, fmt.Sprintf("%d placements in %d configurations from %d trees (%d conflicts)", placements, len(table), len(trees), conflicts), nil
+}
+
+// isSection tells a section (an object of attributes) from an attribute
+// whose value is an object.
+func isSection(key string, v *amjson.Value) bool {
+	if key == "_type" || v.Kind != amjson.Object || len(v.Members) == 0 || stringMaps[key] {
+		return false
+	}
+	if len(v.Members) == 1 && strings.HasPrefix(v.Members[0].Key, "$") {
+		return false // a placeholder
+	}
+	allObjects, allStrings, locales := true, true, true
+	for _, m := range v.Members {
+		allObjects = allObjects && m.Value.Kind == amjson.Object
+		allStrings = allStrings && m.Value.Kind == amjson.String
+		locales = locales && localeRE.MatchString(m.Key)
+	}
+	return !allObjects && !(allStrings && locales)
+}
+
+var versionRE = regexp.MustCompile(`(\d+(?:\.\d+)*)`)
+
+func versionOf(name string) []int {
+	m := versionRE.FindString(name)
+	var v []int
+	for _, p := range strings.Split(m, ".") {
+		n, _ := strconv.Atoi(p)
+		v = append(v, n)
+	}
+	return v
+}
