@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -37,33 +38,33 @@ func (c *CLI) rulesCommand(code *int) *ucli.Command {
 			},
 			{
 				Name:      "explain",
-				Usage:     "the rules of a step in plain language",
-				ArgsUsage: "STEP...",
+				Usage:     "the rules of a step, a rule or an optional group, in plain language",
+				ArgsUsage: "STEP|RULE-ID|GROUP...",
+				Description: "Each argument is a step as amupgrade rules list shows it (amster/7.5.x-to-8.0.x, 7.5.x-to-8.0.x, fbc/latest,\n" +
+					"latest, or an alias), a rule file, a rule id (AME-22389: every rule of that id, in every step), or an optional\n" +
+					"group (jakarta: its rules, which --with jakarta switches on). A step's optional rules are listed after its own.",
 				Flags: []ucli.Flag{
-					&ucli.BoolFlag{Name: "fileBasedMode", Aliases: []string{"m"}, Usage: "resolve step names among the FBC rules"},
+					&ucli.BoolFlag{Name: "fileBasedMode", Aliases: []string{"m"}, Usage: "look a bare step name up among the FBC rules first"},
 				},
 				Action: func(ctx context.Context, cmd *ucli.Command) error {
 					if cmd.Args().Len() == 0 {
-						return &usageError{"amupgrade rules explain needs a step (see amupgrade rules list)"}
+						return &usageError{"amupgrade rules explain needs a step, a rule id or a group (see amupgrade rules list)"}
 					}
 					set, err := ruleset.Bundled()
 					if err != nil {
 						return err
 					}
-					mode := engine.Amster
+					modes := []engine.Mode{engine.Amster, engine.FBC}
 					if cmd.Bool("fileBasedMode") {
-						mode = engine.FBC
+						modes = []engine.Mode{engine.FBC, engine.Amster}
 					}
-					for _, arg := range cmd.Args().Slice() {
-						files, err := set.Resolve(arg, mode)
-						if err != nil {
+					for i, arg := range cmd.Args().Slice() {
+						if i > 0 {
+							fmt.Fprintln(c.Stdout)
+						}
+						if err := explainArg(c.Stdout, set, arg, modes); err != nil {
 							return err
 						}
-						chain, err := set.Compile(files, ruleset.Config{})
-						if err != nil {
-							return err
-						}
-						explain(c.Stdout, chain)
 					}
 					return nil
 				},
@@ -165,6 +166,76 @@ func caretLine(p engine.Pos) string {
 		prefix = string([]rune(line)[:col-1])
 	}
 	return fmt.Sprintf("  %s\n  %s^\n", line, strings.Repeat(" ", utf8.RuneCountInString(prefix)))
+}
+
+// explainArg explains a step (in the first mode that has one of that
+// name), or every rule of an id, or the rules of an optional group.
+func explainArg(w io.Writer, set *ruleset.Set, arg string, modes []engine.Mode) error {
+	var firstErr error
+	for _, mode := range modes {
+		files, err := set.Resolve(arg, mode)
+		if err == nil {
+			chain, err := set.Compile(files, ruleset.Config{})
+			if err != nil {
+				return err
+			}
+			explain(w, chain)
+			if len(chain.Optional) > 0 {
+				fmt.Fprintf(w, "\nOptional rules (amupgrade rules explain ID explains one):\n")
+				for _, r := range chain.Optional {
+					fmt.Fprintf(w, "  %s (--with %s): %s\n", r.ID, r.Group, r.Title)
+				}
+			}
+			return nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	all, err := set.Files()
+	if err != nil {
+		return err
+	}
+	var groups []string
+	found := false
+	for _, f := range all {
+		if f.Composite() {
+			continue
+		}
+		var ids []string
+		for _, r := range f.Rules {
+			if r.ID == arg || r.Group == arg {
+				ids = append(ids, r.ID)
+			}
+			if r.Group != "" && !slices.Contains(groups, r.Group) {
+				groups = append(groups, r.Group)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		// Compile keeps a group's rules only when asked for; --only names them.
+		chain, err := set.Compile([]*ruleset.File{f}, ruleset.Config{Only: ids})
+		if err != nil {
+			return err
+		}
+		if found {
+			fmt.Fprintln(w)
+		}
+		found = true
+		explain(w, chain)
+		for _, r := range f.Rules {
+			if slices.Contains(ids, r.ID) && r.Group != "" {
+				fmt.Fprintf(w, "  (optional: amupgrade --with %s runs it)\n", r.Group)
+				break
+			}
+		}
+	}
+	if !found {
+		slices.Sort(groups)
+		return &engine.Error{Code: engine.CodeRule, Msg: fmt.Sprintf("%v; nor is %q a rule id or an optional group (groups: %s)", firstErr, arg, strings.Join(groups, ", "))}
+	}
+	return nil
 }
 
 // explain prints each rule of a chain as a sentence or two.
