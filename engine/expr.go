@@ -17,6 +17,7 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/parser/lexer"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/amupgrade/amupgrade/amjson"
@@ -64,9 +65,65 @@ type exprEnv struct {
 }
 
 // contains and matches are operators in expr; rule authors also write them
-// as functions (contains("whiteList", "x")). A call is renamed to a name of
-// the same length, so error columns still point into the source as written.
-var callRename = strings.NewReplacer("contains(", "containz(", "matches(", "matchez(")
+// as functions (contains("whiteList", "x")). Such a call is renamed to a name
+// of the same length, so error columns still point into the source as
+// written. The renaming works on expr's tokens: a string that holds
+// "contains(" is left alone, and so is the operator written before a
+// parenthesis (value("a") contains ("b")).
+var callNames = map[string]string{"contains": "containz", "matches": "matchez"}
+
+// renameCalls returns src with its calls of contains and matches renamed.
+// Source that does not lex is returned as it is, for the parser to report.
+func renameCalls(src string) string {
+	if !strings.Contains(src, "contains") && !strings.Contains(src, "matches") {
+		return src
+	}
+	tokens, err := lexer.Lex(file.NewSource(src))
+	if err != nil {
+		return src
+	}
+	var runes []rune // made on the first rename; token locations count runes
+	for i, t := range tokens {
+		to, ok := callNames[t.Value]
+		if !ok || t.Kind != lexer.Operator || i+1 == len(tokens) || !tokens[i+1].Is(lexer.Bracket, "(") || infix(tokens[:i]) {
+			continue
+		}
+		if runes == nil {
+			runes = []rune(src)
+		}
+		copy(runes[t.From:t.To], []rune(to))
+	}
+	if runes == nil {
+		return src
+	}
+	return string(runes)
+}
+
+// infix reports whether an operator that follows these tokens stands
+// between two operands: the tokens end with an operand (or with an operand
+// and `not`, as in `a not contains (b)`), or with a member access.
+func infix(before []lexer.Token) bool {
+	if len(before) == 0 {
+		return false
+	}
+	last := before[len(before)-1]
+	if last.Is(lexer.Operator, "not") {
+		return len(before) > 1 && endsOperand(before[len(before)-2])
+	}
+	return endsOperand(last) || last.Is(lexer.Operator, ".", "?.")
+}
+
+func endsOperand(t lexer.Token) bool {
+	switch t.Kind {
+	case lexer.Identifier, lexer.Number, lexer.String, lexer.Bytes:
+		return true
+	case lexer.Bracket:
+		return t.Value == ")" || t.Value == "]" || t.Value == "}"
+	case lexer.Operator:
+		return strings.HasPrefix(t.Value, "#") // # and ## of predicates
+	}
+	return false
+}
 
 // Expr is an expression of a rule file. Loading a rule file only parses it:
 // most rules of a step select nothing in a given tree, and compiling (which
@@ -104,7 +161,7 @@ func (e *ExprError) Error() string { return e.Msg }
 func ParseExpr(src string, cond bool, pos Pos, inline bool) (*Expr, error) {
 	x := &Expr{Source: src, Pos: pos, Inline: inline, cond: cond}
 	err := configFor(cond).do(func(c *conf.Config) error {
-		_, err := parser.ParseWithConfig(callRename.Replace(src), c)
+		_, err := parser.ParseWithConfig(renameCalls(src), c)
 		return err
 	})
 	if err != nil {
@@ -138,7 +195,7 @@ func (x *Expr) Check() error {
 func (x *Expr) compile() *ExprError {
 	x.once.Do(func() {
 		err := configFor(x.cond).do(func(c *conf.Config) error {
-			tree, err := checker.ParseCheck(callRename.Replace(x.Source), c)
+			tree, err := checker.ParseCheck(renameCalls(x.Source), c)
 			if err != nil {
 				return err
 			}
