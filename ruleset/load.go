@@ -129,11 +129,12 @@ func (f *File) Check() error {
 }
 
 // ParseHeader reads the fields of a rule file that come before its rules
-// (from, to, mode, aliases, include…), without parsing or compiling the
-// rules themselves.
+// (from, to, mode, aliases, include, versions…), without parsing or compiling
+// the rules themselves; a file whose versions table comes after its rules is
+// read whole.
 func ParseHeader(path string, src []byte) (*File, error) {
 	head := src
-	if i := bytes.Index(src, []byte("\nrules:")); i >= 0 {
+	if i := bytes.Index(src, []byte("\nrules:")); i >= 0 && !bytes.Contains(src[i:], []byte("\nversions:")) {
 		head = append(src[:i:i], []byte("\nrules: []\n")...)
 	}
 	return Parse(path, head)
