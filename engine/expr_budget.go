@@ -53,7 +53,7 @@ const exprVMBudgetMessage = "memory budget exceeded"
 var preCharged = map[string]func(args []any, limit int) int{
 	"repeat": func(args []any, limit int) int {
 		s, _ := args[0].(string)
-		n, ok := args[1].(int)
+		n, ok := toInt(args[1])
 		if !ok || n <= 0 {
 			return 1 // expr reports a bad count
 		}
@@ -93,7 +93,7 @@ var preCharged = map[string]func(args []any, limit int) int{
 		repl, _ := args[2].(string)
 		n := strings.Count(s, old)
 		if len(args) == 4 {
-			if m, ok := args[3].(int); ok && m >= 0 {
+			if m, ok := toInt(args[3]); ok && m >= 0 {
 				n = min(n, m)
 			}
 		}
@@ -135,6 +135,20 @@ var preCharged = map[string]func(args []any, limit int) int{
 	},
 }
 
+// toInt reads a count as expr's functions do: a number of any kind (a
+// value read from a document may be a float64).
+func toInt(v any) (int, bool) {
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return int(rv.Int()), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return int(min(rv.Uint(), uint64(1<<62))), true
+	case reflect.Float32, reflect.Float64:
+		return int(max(min(rv.Float(), 1<<62), -(1 << 62))), true
+	}
+	return 0, false
+}
+
 // splitUnits is what split and splitAfter make: a string per piece, each
 // with its text (the pieces share it, but each is counted as if it did not,
 // as everywhere).
@@ -143,7 +157,7 @@ func splitUnits(args []any, limit int) int {
 	sep, _ := args[1].(string)
 	n := strings.Count(s, sep) + 1
 	if len(args) == 3 {
-		if m, ok := args[2].(int); ok && m > 0 {
+		if m, ok := toInt(args[2]); ok && m > 0 {
 			n = min(n, m)
 		}
 	}
@@ -298,7 +312,8 @@ func (m *exprMemory) chargeFunc(args ...any) any {
 // return, then calls it.
 func (m *exprMemory) callFunc(args ...any) any {
 	name, args := args[0].(string), args[1:]
-	m.charge(preCharged[name](args, m.left()))
+	pre := preCharged[name](args, m.left())
+	m.charge(pre)
 	f := builtin.Builtins[builtin.Index[name]]
 	var out any
 	var err error
@@ -312,6 +327,11 @@ func (m *exprMemory) callFunc(args ...any) any {
 	}
 	if err != nil {
 		panic(exprPanic{err})
+	}
+	// Should the estimate fall short (arguments of a kind it does not
+	// read), the result is charged all the same.
+	if n := valueUnits(out, m.left()+pre); n > pre {
+		m.charge(n - pre)
 	}
 	return out
 }

@@ -63,6 +63,7 @@ func TestExpressionMemoryBudget(t *testing.T) {
 		// 937,531 in all, and upper's copy of s is one s too many.
 		{"upper", `let s = repeat("x", 1000000); let l = map(1..14, s); upper(s)`, 54},
 		{"repeat beyond its own limit", `repeat("", 2000000)`, 1},
+		{"repeat of a count read from the document", `repeat(repeat("x", 1000), value("n"))`, 1},
 		{"a range", `1..100000000`, 2},
 		{"map", `let s = repeat("x", 1000000); map(1..20, s)`, 31},
 		{"sortBy", `let s = repeat("x", 1000000); sortBy(map(1..10, s), #)`, 31},
@@ -74,7 +75,7 @@ func TestExpressionMemoryBudget(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			rules := "\n  - id: R1\n    select: {service: OAuth2Provider}\n    do: [{set: {out: !expr '" + tt.expr + "'}}]"
-			_, _, err := runRules(t, map[string]string{oauthPath: fbcDoc("OAuth2Provider", "default", "/", `{}`)}, rules, engine.Options{})
+			_, _, err := runRules(t, map[string]string{oauthPath: fbcDoc("OAuth2Provider", "default", "/", `{"n": 1000000.0}`)}, rules, engine.Options{})
 			want := fmt.Sprintf("test.yaml:6:5: rule R1: %s: evaluating %q: %s (line 1, column %d of the expression); fix the rule", oauthPath, tt.expr, budget, tt.col)
 			if diff := cmp.Diff(want, errText(err)); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
