@@ -37,11 +37,13 @@ func TestLoadLimitsAndPlaces(t *testing.T) {
 		want      string
 	}{
 		{"an alias bomb of 9 levels", aliasBomb(9),
-			"test.yaml:13:55: the rule file holds more than 100000 YAML nodes once its aliases are expanded (an alias *name repeats all that its anchor &name holds, each time it is used); write the values out, or use fewer aliases of aliases"},
+			"test.yaml:13:55: the rule file holds more than 100000 YAML values once its aliases are expanded (an alias *name repeats all that its anchor &name holds, each time it is used); write the values out, or use fewer aliases of aliases"},
 		{"an alias bomb of 7 levels", aliasBomb(7),
-			"test.yaml:13:55: the rule file holds more than 100000 YAML nodes once its aliases are expanded (an alias *name repeats all that its anchor &name holds, each time it is used); write the values out, or use fewer aliases of aliases"},
+			"test.yaml:13:55: the rule file holds more than 100000 YAML values once its aliases are expanded (an alias *name repeats all that its anchor &name holds, each time it is used); write the values out, or use fewer aliases of aliases"},
 		{"an alias inside its own value", head + "  - id: A\n    select: {service: S}\n    do: [{add: {a: &x [1, {b: *x}]}}]\n",
 			"test.yaml:7:31: the alias *x stands for a value that holds this alias: it never ends; write the value out"},
+		{"too many values without aliases", head + "  - id: A\n    select: {service: S}\n    do: [{add: {a: [" + strings.Repeat("1,", ruleset.MaxNodes) + "1]}}]\n",
+			"test.yaml:7:199987: the rule file holds more than 100000 YAML values, the limit for a rule file; split it into several files"},
 		{"too large", head + "  - id: A\n    select: {service: S}\n    do: [{add: {a: \"" + strings.Repeat("x", ruleset.MaxFileSize) + "\"}}]\n",
 			"test.yaml: the rule file is larger than 1048576 bytes (1 MiB), the limit for a rule file; split it into several files"},
 		{"unknown anchor", head + "  - id: A\n    select: {service: S}\n    # not *nope here\n    do: [{add: {a: '*nope', b: *nope}}]\n",
