@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/amupgrade/amupgrade/engine"
 	"github.com/amupgrade/amupgrade/ruleset"
@@ -72,16 +71,12 @@ func TestLoadLimitsAndPlaces(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			start := time.Now()
 			_, err := ruleset.Parse("test.yaml", []byte(tt.src))
 			if diff := cmp.Diff(tt.want, errText(err)); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
 			if code := engine.CodeOf(err); code != engine.CodeRule {
 				t.Errorf("error code %q, want %q", code, engine.CodeRule)
-			}
-			if d := time.Since(start); d > 5*time.Second {
-				t.Errorf("took %v", d)
 			}
 		})
 	}
