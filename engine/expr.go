@@ -17,13 +17,17 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/parser/lexer"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/amupgrade/amupgrade/amjson"
 )
 
-// ExprMemoryBudget bounds what one evaluation may allocate, so that a rule
-// that builds huge lists is stopped with an error instead of exhausting memory.
+// ExprMemoryBudget bounds what one evaluation may build, so that a rule that
+// builds huge strings or lists is stopped with an error instead of
+// exhausting memory: a million units, a unit being a value of a list or a
+// map, or 16 bytes of text (see textUnit for how every string and
+// collection an expression builds is counted).
 const ExprMemoryBudget = 1_000_000
 
 // ExprWorkBudget bounds the work of one evaluation: every turn of a loop
@@ -51,6 +55,10 @@ type exprEnv struct {
 	// Tick is called by every turn of a loop (see loopTicker); rule authors
 	// do not write it.
 	Tick func() bool `expr:"__tick"`
+	// Charge and Call count what an evaluation builds against
+	// ExprMemoryBudget (see budgetPatcher).
+	Charge func(...any) any `expr:"__charge"`
+	Call   func(...any) any `expr:"__call"`
 
 	Old          any               `expr:"old"`
 	EntityType   string            `expr:"entityType"`
@@ -64,9 +72,65 @@ type exprEnv struct {
 }
 
 // contains and matches are operators in expr; rule authors also write them
-// as functions (contains("whiteList", "x")). A call is renamed to a name of
-// the same length, so error columns still point into the source as written.
-var callRename = strings.NewReplacer("contains(", "containz(", "matches(", "matchez(")
+// as functions (contains("whiteList", "x")). Such a call is renamed to a name
+// of the same length, so error columns still point into the source as
+// written. The renaming works on expr's tokens: a string that holds
+// "contains(" is left alone, and so is the operator written before a
+// parenthesis (value("a") contains ("b")).
+var callNames = map[string]string{"contains": "containz", "matches": "matchez"}
+
+// renameCalls returns src with its calls of contains and matches renamed.
+// Source that does not lex is returned as it is, for the parser to report.
+func renameCalls(src string) string {
+	if !strings.Contains(src, "contains") && !strings.Contains(src, "matches") {
+		return src
+	}
+	tokens, err := lexer.Lex(file.NewSource(src))
+	if err != nil {
+		return src
+	}
+	var runes []rune // made on the first rename; token locations count runes
+	for i, t := range tokens {
+		to, ok := callNames[t.Value]
+		if !ok || t.Kind != lexer.Operator || i+1 == len(tokens) || !tokens[i+1].Is(lexer.Bracket, "(") || infix(tokens[:i]) {
+			continue
+		}
+		if runes == nil {
+			runes = []rune(src)
+		}
+		copy(runes[t.From:t.To], []rune(to))
+	}
+	if runes == nil {
+		return src
+	}
+	return string(runes)
+}
+
+// infix reports whether an operator that follows these tokens stands
+// between two operands: the tokens end with an operand (or with an operand
+// and `not`, as in `a not contains (b)`), or with a member access.
+func infix(before []lexer.Token) bool {
+	if len(before) == 0 {
+		return false
+	}
+	last := before[len(before)-1]
+	if last.Is(lexer.Operator, "not") {
+		return len(before) > 1 && endsOperand(before[len(before)-2])
+	}
+	return endsOperand(last) || last.Is(lexer.Operator, ".", "?.")
+}
+
+func endsOperand(t lexer.Token) bool {
+	switch t.Kind {
+	case lexer.Identifier, lexer.Number, lexer.String, lexer.Bytes:
+		return true
+	case lexer.Bracket:
+		return t.Value == ")" || t.Value == "]" || t.Value == "}"
+	case lexer.Operator:
+		return strings.HasPrefix(t.Value, "#") // # and ## of predicates
+	}
+	return false
+}
 
 // Expr is an expression of a rule file. Loading a rule file only parses it:
 // most rules of a step select nothing in a given tree, and compiling (which
@@ -104,13 +168,80 @@ func (e *ExprError) Error() string { return e.Msg }
 func ParseExpr(src string, cond bool, pos Pos, inline bool) (*Expr, error) {
 	x := &Expr{Source: src, Pos: pos, Inline: inline, cond: cond}
 	err := configFor(cond).do(func(c *conf.Config) error {
-		_, err := parser.ParseWithConfig(callRename.Replace(src), c)
-		return err
+		tree, err := parser.ParseWithConfig(renameCalls(src), c)
+		if err != nil {
+			return err
+		}
+		return checkLiterals(tree)
 	})
 	if err != nil {
 		return nil, x.error(exprErrorOf(err))
 	}
 	return x, nil
+}
+
+// checkLiterals finds, when the file is loaded, what a run would refuse in
+// the text of an expression: a path, regular expression or version written
+// as a literal that does not parse, and the names of the functions that
+// count an evaluation's budgets, which are not the rule author's to call.
+func checkLiterals(tree *parser.Tree) error {
+	v := &literalChecker{}
+	ast.Walk(&tree.Node, v)
+	if v.err != nil {
+		return v.err.Bind(tree.Source)
+	}
+	return nil
+}
+
+type literalChecker struct{ err *file.Error }
+
+// pathArgs are the functions whose first argument is a path.
+var pathArgs = map[string]bool{"has": true, "value": true, "original": true, "containz": true, "matchez": true,
+	"entry": true, "hasEntry": true, "keys": true}
+
+func (v *literalChecker) Visit(node *ast.Node) {
+	if v.err != nil {
+		return
+	}
+	fail := func(n ast.Node, format string, args ...any) {
+		v.err = &file.Error{Location: n.Location(), Message: fmt.Sprintf(format, args...)}
+	}
+	if id, ok := (*node).(*ast.IdentifierNode); ok && strings.HasPrefix(id.Value, "__") {
+		fail(id, "unknown name %s", id.Value)
+		return
+	}
+	call, ok := (*node).(*ast.CallNode)
+	if !ok {
+		return
+	}
+	callee, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	literal := func(i int) (*ast.StringNode, bool) {
+		if i >= len(call.Arguments) {
+			return nil, false
+		}
+		s, ok := call.Arguments[i].(*ast.StringNode)
+		return s, ok
+	}
+	if s, ok := literal(0); ok && pathArgs[callee.Value] {
+		if _, err := parsePathCached(s.Value); err != nil {
+			fail(s, "%v", err)
+			return
+		}
+	}
+	if s, ok := literal(1); ok && callee.Value == "matchez" {
+		if _, err := regexp.Compile(s.Value); err != nil {
+			fail(s, "bad regular expression: %v", err)
+			return
+		}
+	}
+	if s, ok := literal(0); ok && callee.Value == "versionBefore" {
+		if _, err := ParseVersion(s.Value); err != nil {
+			fail(s, "%v", err)
+		}
+	}
 }
 
 // CompileExpr is ParseExpr and Check at once.
@@ -138,7 +269,7 @@ func (x *Expr) Check() error {
 func (x *Expr) compile() *ExprError {
 	x.once.Do(func() {
 		err := configFor(x.cond).do(func(c *conf.Config) error {
-			tree, err := checker.ParseCheck(callRename.Replace(x.Source), c)
+			tree, err := checker.ParseCheck(renameCalls(x.Source), c)
 			if err != nil {
 				return err
 			}
@@ -149,6 +280,7 @@ func (x *Expr) compile() *ExprError {
 				}
 				return err
 			}
+			ast.Walk(&tree.Node, budgetPatcher{})
 			x.program, err = compiler.Compile(tree, c)
 			return err
 		})
@@ -296,6 +428,8 @@ func (c *opContext) env() *exprEnv {
 		}
 	}
 	env.Tick = func() bool { charge(1); return true }
+	mem := &exprMemory{}
+	env.Charge, env.Call = mem.chargeFunc, mem.callFunc
 	lookup := func(p string) *amjson.Value {
 		v, _, _, err := c.resolve(p)
 		if err != nil {
@@ -414,6 +548,8 @@ type exprPanic struct{ err error }
 
 func (p exprPanic) Error() string { return p.err.Error() }
 
+func (p exprPanic) Unwrap() error { return p.err }
+
 // evalBool runs a condition.
 func (c *opContext) evalBool(x *Expr, old any) (bool, error) {
 	if err := c.compile(x); err != nil {
@@ -461,17 +597,30 @@ func (c *opContext) compile(x *Expr) error {
 }
 
 // exprError says which expression failed, where in it, and why, on one line
-// (expr's own message adds a source excerpt on further lines).
+// (expr's own message adds a source excerpt on further lines). An expression
+// over its memory or work budget is a mistake of the rule, not of the tree:
+// the error has the code of an invalid rule file.
 func (c *opContext) exprError(x *Expr, err error) error {
+	msg := fmt.Sprintf("evaluating %q: %s; fix the rule", x.Source, c.redactValues(err.Error(), x.Source))
+	overBudget := errors.Is(err, errWorkBudget) || errors.Is(err, errMemoryBudget)
 	var fe *file.Error
 	if errors.As(err, &fe) {
-		msg := c.redactValues(exprMessage.Replace(fe.Message), x.Source)
-		if fe.Line > 0 {
-			return c.errorf("evaluating %q: %s (line %d, column %d of the expression); fix the rule", x.Source, msg, fe.Line, fe.Column+1)
+		text := fe.Message
+		if text == exprVMBudgetMessage {
+			text, overBudget = errMemoryBudget.Error(), true
 		}
-		return c.errorf("evaluating %q: %s; fix the rule", x.Source, msg)
+		text = c.redactValues(exprMessage.Replace(text), x.Source)
+		if fe.Line > 0 {
+			msg = fmt.Sprintf("evaluating %q: %s (line %d, column %d of the expression); fix the rule", x.Source, text, fe.Line, fe.Column+1)
+		} else {
+			msg = fmt.Sprintf("evaluating %q: %s; fix the rule", x.Source, text)
+		}
 	}
-	return c.errorf("evaluating %q: %s; fix the rule", x.Source, c.redactValues(err.Error(), x.Source))
+	e := c.errorf("%s", msg).(*Error)
+	if overBudget {
+		e.Code = CodeRule
+	}
+	return e
 }
 
 // redactValues takes out of an evaluation's message the strings of the

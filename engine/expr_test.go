@@ -37,6 +37,19 @@ func TestExprErrors(t *testing.T) {
 			check: `r.yaml:7:11: expression "now()": unknown name now`},
 		{name: "not inline: the expression's place", src: "has(\"x\")\n&& vaule(1)", cond: true,
 			check: "r.yaml:7:11: expression \"has(\\\"x\\\")\\n&& vaule(1)\": unknown name vaule"},
+		// What a run would refuse in the text of an expression is found when
+		// the file is loaded.
+		{name: "a path that does not parse", src: `has("a") && value("b~2c") == 1`, cond: true, inline: true,
+			parse: `r.yaml:7:29: expression "has(\"a\") && value(\"b~2c\") == 1": path "b~2c": invalid JSON pointer "/b~2c": '~' must be followed by '0' or '1'; write '~0' for a literal '~' and '~1' for a '/' inside a key`},
+		{name: "a path of contains", src: `contains("~", "x")`, cond: true, inline: true,
+			parse: `r.yaml:7:20: expression "contains(\"~\", \"x\")": path "~": invalid JSON pointer "/~": '~' must be followed by '0' or '1'; write '~0' for a literal '~' and '~1' for a '/' inside a key`},
+		{name: "a regular expression that does not parse", src: `matches("a", "x(")`, cond: true, inline: true,
+			parse: `r.yaml:7:24: expression "matches(\"a\", \"x(\")": bad regular expression: error parsing regexp: missing closing ): ` + "`x(`"},
+		{name: "a version that does not parse", src: `versionBefore("banana")`, cond: true, inline: true,
+			parse: `r.yaml:7:25: expression "versionBefore(\"banana\")": version "banana": "banana" is not a number; write versions like 7.5.0`},
+		{name: "a path that is computed is checked when used", src: `value("b" + "~2") == 1`, cond: true, inline: true},
+		{name: "the budgets' own functions are not the author's", src: `__tick() && __charge(1) == 1`, cond: true, inline: true,
+			parse: `r.yaml:7:11: expression "__tick() && __charge(1) == 1": unknown name __tick`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 
 	"github.com/amupgrade/amupgrade/rules"
+	"sync"
 	"testing"
 
 	"github.com/amupgrade/amupgrade/engine"
@@ -94,9 +95,10 @@ func TestBundledHeaders(t *testing.T) {
 			Mode             engine.Mode
 			From, To         string
 			Aliases, Include []string
+			ConfigVersions   map[string]string
 		}
 		h := func(f *ruleset.File) header {
-			return header{f.Mode, f.From.String(), f.To.String(), f.Aliases, f.Include}
+			return header{f.Mode, f.From.String(), f.To.String(), f.Aliases, f.Include, f.ConfigVersions}
 		}
 		if diff := cmp.Diff(h(full), h(head)); diff != "" {
 			t.Errorf("%s header (-full +head):\n%s", n, diff)
@@ -112,4 +114,28 @@ func bundledFiles(t *testing.T, set *ruleset.Set) []*ruleset.File {
 		t.Fatalf("bundled rules do not parse:\n%v", err)
 	}
 	return files
+}
+
+// A run reads the set's version hints while its chain loads on another
+// goroutine (go test -race).
+func TestVersionHintsWhileLoading(t *testing.T) {
+	set, err := ruleset.Bundled()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := set.Resolve("fbc/latest", engine.FBC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if _, err := set.Compile(files, ruleset.Config{}); err != nil {
+			t.Error(err)
+		}
+	})
+	hints := set.VersionHints()
+	wg.Wait()
+	if len(hints.ConfigVersions) == 0 {
+		t.Errorf("no configuration versions in the hints: %+v", hints)
+	}
 }

@@ -3,6 +3,8 @@ package ruleset
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -49,10 +51,56 @@ func Parse(path string, src []byte) (*File, error) {
 	return parse(path, src, false)
 }
 
+// LoadFile reads and checks the rule file at path as a run given that path
+// does: what it reports is what the run would refuse. A file with include is
+// refused, since only bundled steps may include others.
+func LoadFile(path string) (*File, error) {
+	src, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := Parse(path, src)
+	if err != nil {
+		return nil, err
+	}
+	f.Name = strings.TrimSuffix(strings.TrimSuffix(path, ".yaml"), ".yml")
+	if f.Composite() {
+		return nil, &engine.Error{Code: engine.CodeRule, Pos: engine.Pos{File: path}, Msg: "a file with include can only be bundled; name the bundled step, or list the included files"}
+	}
+	return f, nil
+}
+
+// readFile reads a rule file, no more than MaxFileSize and a byte.
+func readFile(path string) ([]byte, error) {
+	fail := func(err error) error {
+		return &engine.Error{Code: engine.CodeRule, Pos: engine.Pos{File: path}, Msg: "cannot read the rule file", Err: err}
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fail(err)
+	}
+	defer fh.Close()
+	src, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
+	if err != nil {
+		return nil, fail(err)
+	}
+	if len(src) > MaxFileSize {
+		return nil, errTooLarge(path)
+	}
+	return src, nil
+}
+
+func errTooLarge(path string) *engine.Error {
+	return &engine.Error{Code: engine.CodeRule, Pos: engine.Pos{File: path}, Msg: fmt.Sprintf("the rule file is larger than %d bytes (1 MiB), the limit for a rule file; split it into several files", MaxFileSize)}
+}
+
 // parse reads a rule file; lazy leaves its expressions parsed but not
 // compiled.
 func parse(path string, src []byte, lazy bool) (*File, error) {
 	l := &loader{path: path, lazy: lazy}
+	if len(src) > MaxFileSize {
+		return nil, engine.Errors{errTooLarge(path)}
+	}
 	f := l.file(src)
 	if err := l.errs.Err(); err != nil {
 		return nil, err
@@ -81,19 +129,47 @@ func (f *File) Check() error {
 }
 
 // ParseHeader reads the fields of a rule file that come before its rules
-// (from, to, mode, aliases, include…), without parsing or compiling the
-// rules themselves.
+// (from, to, mode, aliases, include, versions…), without parsing or compiling
+// the rules themselves; a file whose versions table comes after its rules is
+// read whole.
 func ParseHeader(path string, src []byte) (*File, error) {
 	head := src
-	if i := bytes.Index(src, []byte("\nrules:")); i >= 0 {
+	if i := bytes.Index(src, []byte("\nrules:")); i >= 0 && !bytes.Contains(src[i:], []byte("\nversions:")) {
 		head = append(src[:i:i], []byte("\nrules: []\n")...)
 	}
 	return Parse(path, head)
 }
 
+// Limits of a rule file, so that loading one takes bounded time and memory.
+const (
+	// MaxFileSize is the size of the largest rule file read, 14 times that
+	// of the largest bundled file (fbc/latest, 73 KB). `rules check` of a
+	// file of this size made of one-digit values takes about 1.3 s and 160 MB,
+	// most of it go-yaml's.
+	MaxFileSize = 1 << 20
+	// MaxNodes bounds the YAML values the loader reads in a file, an alias
+	// counting as all the values it stands for each time it is read (a
+	// "billion laughs" of aliases of aliases stands for 10^9 values in a few
+	// lines). The largest bundled file, fbc/latest, reads 3,297 (TestNodeCounts
+	// keeps every bundled file under a twentieth of the limit); loading stops
+	// at the limit after about 0.1 s and 15 MB.
+	MaxNodes = 100_000
+)
+
 type loader struct {
 	path string
 	errs engine.Errors
+	// nodes counts the nodes read against MaxNodes; over is set past it;
+	// aliased once an alias has been read.
+	nodes   int
+	over    bool
+	aliased bool
+	// outerAlias is the alias whose value literal is reading, if any: the
+	// place to name when the limit is passed inside it.
+	outerAlias *yaml.Node
+	// expanding holds the anchored values literal is reading through an
+	// alias: an alias to one of them is inside the value it stands for.
+	expanding map[*yaml.Node]bool
 	// lazy leaves expressions to be compiled on first use.
 	lazy  bool
 	exprs []*engine.Expr
@@ -110,13 +186,16 @@ func (l *loader) pos(n *yaml.Node) engine.Pos {
 }
 
 func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
+	if l.over {
+		return
+	}
 	l.errs = append(l.errs, &engine.Error{Code: engine.CodeRule, Pos: l.pos(n), Msg: fmt.Sprintf(format, args...)})
 }
 
 // fields checks that n is a mapping with only the allowed keys, each once,
 // and returns its values by key.
 func (l *loader) fields(n *yaml.Node, what string, allowed ...string) map[string]*yaml.Node {
-	n = deref(n)
+	n = l.deref(n)
 	if n.Kind != yaml.MappingNode {
 		l.errorf(n, "%s must be a mapping (key: value), not %s", what, kindName(n))
 		return nil
@@ -137,12 +216,40 @@ func (l *loader) fields(n *yaml.Node, what string, allowed ...string) map[string
 	return out
 }
 
-func deref(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
+// deref follows aliases to the node they stand for, and counts the node
+// against MaxNodes: every node the loader reads goes through here, so an
+// alias costs as many nodes as it stands for each time it is read. Past the
+// limit it says so once, and returns an empty node to every caller, whose
+// errors are not reported: the load then ends in a time bounded by the
+// file's own size.
+func (l *loader) deref(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if l.over {
+		return &stopNode
+	}
+	at := n
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n, l.aliased = n.Alias, true
+	}
+	if l.nodes++; l.nodes > MaxNodes {
+		if l.outerAlias != nil {
+			at = l.outerAlias
+		}
+		if l.aliased {
+			l.errorf(at, "the rule file holds more than %d YAML values once its aliases are expanded (an alias *name repeats all that its anchor &name holds, each time it is used); write the values out, or use fewer aliases of aliases", MaxNodes)
+		} else {
+			l.errorf(at, "the rule file holds more than %d YAML values, the limit for a rule file; split it into several files", MaxNodes)
+		}
+		l.over = true
+		return &stopNode
 	}
 	return n
 }
+
+// stopNode is what deref returns past MaxNodes: empty, with no position.
+var stopNode = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"}
 
 func kindName(n *yaml.Node) string {
 	switch n.Kind {
@@ -196,7 +303,7 @@ func distance(a, b string) int {
 // str reads a string. After a reported error it returns "", which callers
 // take as "nothing to check further".
 func (l *loader) str(n *yaml.Node, what string) string {
-	n = deref(n)
+	n = l.deref(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 		l.errorf(n, "%s must be a string, not %s", what, kindName(n))
 		return ""
@@ -208,7 +315,7 @@ func (l *loader) str(n *yaml.Node, what string) string {
 }
 
 func (l *loader) boolean(n *yaml.Node, what string) bool {
-	n = deref(n)
+	n = l.deref(n)
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
 		l.errorf(n, "%s must be true or false, not %s", what, kindName(n))
 		return false
@@ -218,7 +325,7 @@ func (l *loader) boolean(n *yaml.Node, what string) bool {
 
 // strs reads a string or a list of strings.
 func (l *loader) strs(n *yaml.Node, what string) []string {
-	n = deref(n)
+	n = l.deref(n)
 	if n.Kind == yaml.SequenceNode {
 		out := make([]string, 0, len(n.Content))
 		for _, c := range n.Content {
@@ -243,8 +350,9 @@ func (l *loader) version(n *yaml.Node, what string) engine.Version {
 
 func (l *loader) file(src []byte) *File {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(blankTopComment(src), &doc); err != nil {
-		l.yamlError(err)
+	data := blankTopComment(src)
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		l.yamlError(err, data)
 		return nil
 	}
 	if len(doc.Content) == 0 {
@@ -291,7 +399,7 @@ func (l *loader) file(src []byte) *File {
 	}
 	if n := fs["versions"]; n != nil {
 		f.ConfigVersions = map[string]string{}
-		vf := deref(n)
+		vf := l.deref(n)
 		if vf.Kind != yaml.MappingNode {
 			l.errorf(vf, "versions must map AM versions to configuration versions")
 		} else {
@@ -314,7 +422,7 @@ func (l *loader) file(src []byte) *File {
 		l.errorf(top, "the rule file has no rules; add `rules: []` for a step that changes nothing")
 		return f
 	}
-	rn = deref(rn)
+	rn = l.deref(rn)
 	if rn.Kind != yaml.SequenceNode {
 		l.errorf(rn, "rules must be a list")
 		return f
@@ -361,31 +469,6 @@ func blankTopComment(src []byte) []byte {
 		out[i] = '\n'
 	}
 	return append(out, src[off:]...)
-}
-
-// yamlLine is made on first use: it is needed for broken files only, and
-// every regular expression made at start-up delays every run.
-var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
-
-func (l *loader) yamlError(err error) {
-	msg := err.Error()
-	if m := yamlLine().FindStringSubmatch(msg); m != nil {
-		var line int
-		fmt.Sscan(m[1], &line)
-		// For these, go-yaml gives the 0-based line of the construct that is
-		// not closed (a flow [ or {, a block) or of the tab's context: one
-		// more is the line a reader looks for.
-		unclosed := strings.HasPrefix(m[2], "did not find expected ',' or")
-		if unclosed || strings.Contains(m[2], "tab character") {
-			line++
-		}
-		if unclosed {
-			m[2] += ": the bracket opened on this line is not closed"
-		}
-		l.errs = append(l.errs, &engine.Error{Code: engine.CodeRule, Pos: engine.Pos{File: l.path, Line: line, Col: 1}, Msg: "YAML syntax: " + m[2]})
-		return
-	}
-	l.errs = append(l.errs, &engine.Error{Code: engine.CodeRule, Pos: engine.Pos{File: l.path}, Msg: "YAML syntax: " + strings.TrimPrefix(msg, "yaml: ")})
 }
 
 var ruleFields = []string{"id", "title", "since", "tracked", "group", "select", "version-before", "within", "create-within", "when", "do", "parts", "create", "set-version"}
@@ -438,7 +521,7 @@ func (l *loader) rule(n *yaml.Node, f *File, tracked bool) *Rule {
 	case fs["create"] != nil:
 		r.Create = l.create(fs["create"])
 	case fs["parts"] != nil:
-		pn := deref(fs["parts"])
+		pn := l.deref(fs["parts"])
 		if pn.Kind != yaml.SequenceNode || len(pn.Content) == 0 {
 			l.errorf(pn, "parts must be a non-empty list of parts (select, within, when, do)")
 			return r
@@ -517,7 +600,7 @@ func treeLevel(ops []engine.Op) bool {
 }
 
 func (l *loader) strsNodes(n *yaml.Node) []*yaml.Node {
-	n = deref(n)
+	n = l.deref(n)
 	if n.Kind == yaml.SequenceNode {
 		return n.Content
 	}
@@ -562,7 +645,7 @@ func (l *loader) selector(n *yaml.Node) *engine.Selector {
 		s.Realm = l.matcher(v, "realm")
 	}
 	if v := fs["pathParams"]; v != nil {
-		pv := deref(v)
+		pv := l.deref(v)
 		if pv.Kind != yaml.MappingNode {
 			l.errorf(pv, "pathParams must map parameter names to values")
 		} else {
@@ -576,7 +659,7 @@ func (l *loader) selector(n *yaml.Node) *engine.Selector {
 }
 
 func (l *loader) matcher(n *yaml.Node, what string) *engine.Matcher {
-	n = deref(n)
+	n = l.deref(n)
 	m := &engine.Matcher{}
 	switch n.Kind {
 	case yaml.ScalarNode:
@@ -624,7 +707,7 @@ func (l *loader) matcher(n *yaml.Node, what string) *engine.Matcher {
 // tells the expression where it begins in the rule file, so that an error
 // inside it, found now or on first use, points into the file.
 func (l *loader) expr(n *yaml.Node, cond bool) *engine.Expr {
-	n = deref(n)
+	n = l.deref(n)
 	src := l.str(n, "an expression")
 	pos, inline := l.pos(n), false
 	if !strings.Contains(src, "\n") {

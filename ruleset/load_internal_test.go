@@ -1,6 +1,9 @@
 package ruleset
 
 import (
+	"io/fs"
+
+	"github.com/amupgrade/amupgrade/rules"
 	"regexp"
 	"testing"
 )
@@ -39,5 +42,29 @@ func TestBlankTopComment(t *testing.T) {
 	_, err := Parse("t.yaml", []byte("# a\n# b\nfrom: 7.0.0\nto: 7.1.0\nmode: fbc\nrules:\n  - id: A\n    select: {service: S}\n    do: [{ad: {x: 1}}]\n"))
 	if want := `t.yaml:9:11: unknown operation "ad" (did you mean "add"?)`; err == nil || err.Error() != want {
 		t.Errorf("error %v, want %s", err, want)
+	}
+}
+
+// The bundled files stay far below MaxNodes, so that the limit never stands
+// in the way of a real rule file.
+func TestNodeCounts(t *testing.T) {
+	names, err := fs.Glob(rules.FS, "*/*.yaml")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no bundled rule files: %v", err)
+	}
+	for _, name := range names {
+		src, err := fs.ReadFile(rules.FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := &loader{path: name}
+		l.file(src)
+		if err := l.errs.Err(); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d bytes, %d nodes read", name, len(src), l.nodes)
+		if l.nodes == 0 || l.nodes > MaxNodes/20 || len(src) > MaxFileSize/10 {
+			t.Errorf("%s: %d bytes, %d nodes read: keep bundled files under a tenth of MaxFileSize (%d) and a twentieth of MaxNodes (%d), or raise them with new figures", name, len(src), l.nodes, MaxFileSize, MaxNodes)
+		}
 	}
 }

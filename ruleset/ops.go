@@ -1,6 +1,7 @@
 package ruleset
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -15,7 +16,7 @@ var opNames = []string{"add", "set", "replace", "delete", "add-to-set", "remove-
 	"move", "copy", "delete-instance", "set-entity-id", "transform"}
 
 func (l *loader) ops(n *yaml.Node) []engine.Op {
-	n = deref(n)
+	n = l.deref(n)
 	if n.Kind != yaml.SequenceNode {
 		l.errorf(n, "do must be a list of operations, each like `- add: {name: value}`")
 		return nil
@@ -28,7 +29,7 @@ func (l *loader) ops(n *yaml.Node) []engine.Op {
 }
 
 func (l *loader) op(n *yaml.Node) []engine.Op {
-	n = deref(n)
+	n = l.deref(n)
 	if n.Kind != yaml.MappingNode {
 		l.errorf(n, "an operation must be a mapping such as `add: {name: value}`, not %s", kindName(n))
 		return nil
@@ -91,12 +92,12 @@ func (l *loader) op(n *yaml.Node) []engine.Op {
 }
 
 func (l *loader) opBody(name string, body, args *yaml.Node, when *engine.Expr) []engine.Op {
-	body = deref(body)
+	body = l.deref(body)
 	switch name {
 	case "add", "set", "replace":
 		op := &engine.AssignOp{Kind: name}
 		l.eachPair(body, name, func(k, v *yaml.Node) {
-			op.Items = append(op.Items, engine.Assign{Path: l.rulePath(k), Value: l.source(v)})
+			op.Items = append(op.Items, engine.Assign{Path: l.attrPath(k, name, "an attribute name"), Value: l.source(v)})
 		})
 		return []engine.Op{op}
 	case "delete":
@@ -108,7 +109,7 @@ func (l *loader) opBody(name string, body, args *yaml.Node, when *engine.Expr) [
 	case "add-to-set", "remove-from-set":
 		op := &engine.SetOp{Remove: name == "remove-from-set"}
 		l.eachPair(body, name, func(k, v *yaml.Node) {
-			item := engine.SetItems{Path: l.rulePath(k)}
+			item := engine.SetItems{Path: l.attrPath(k, name, "the path of an array")}
 			for _, e := range l.strsNodes(v) {
 				item.Values = append(item.Values, l.literal(e))
 			}
@@ -118,11 +119,11 @@ func (l *loader) opBody(name string, body, args *yaml.Node, when *engine.Expr) [
 	case "add-entries", "replace-entries", "rename-entries", "remove-entries":
 		var ops []engine.Op
 		l.eachPair(body, name, func(k, v *yaml.Node) {
-			op := &engine.EntriesOp{Kind: name, Path: l.rulePath(k)}
+			op := &engine.EntriesOp{Kind: name, Path: l.attrPath(k, name, "the path of an array")}
 			if name == "replace-entries" {
 				op.When = when
 			}
-			v = deref(v)
+			v = l.deref(v)
 			if name == "remove-entries" {
 				for _, e := range l.strsNodes(v) {
 					op.Pairs = append(op.Pairs, engine.EntryPair{Key: l.scalarText(e)})
@@ -178,7 +179,7 @@ func (l *loader) opBody(name string, body, args *yaml.Node, when *engine.Expr) [
 }
 
 func (l *loader) eachPair(n *yaml.Node, what string, fn func(k, v *yaml.Node)) {
-	n = deref(n)
+	n = l.deref(n)
 	if n.Kind != yaml.MappingNode {
 		l.errorf(n, "%s takes a mapping of names to values, not %s", what, kindName(n))
 		return
@@ -204,10 +205,20 @@ func (l *loader) rulePath(n *yaml.Node) engine.Path {
 	return p
 }
 
+// attrPath reads the path an operation writes to, which names something
+// inside the section: "/" (data itself) is refused, as a run would.
+func (l *loader) attrPath(n *yaml.Node, op, want string) engine.Path {
+	p := l.rulePath(n)
+	if p.Text != "" && len(p.Ptr) == 0 {
+		l.errorf(n, "%s needs %s, not %q (the whole data object)", op, want, p.Text)
+	}
+	return p
+}
+
 // scalarText reads a key=value entry's value: strings as they are, numbers
 // and booleans as written.
 func (l *loader) scalarText(n *yaml.Node) string {
-	n = deref(n)
+	n = l.deref(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 		l.errorf(n, "an entry value must be a string, number or boolean, not %s", kindName(n))
 		return ""
@@ -218,7 +229,7 @@ func (l *loader) scalarText(n *yaml.Node) string {
 // source reads an operation's value: a literal, or one of the tags that
 // compute it per document.
 func (l *loader) source(n *yaml.Node) engine.ValueSource {
-	n = deref(n)
+	n = l.deref(n)
 	switch n.Tag {
 	case "!value", "!original":
 		if n.Kind != yaml.ScalarNode {
@@ -276,7 +287,22 @@ func jsonNumber(s string, frac bool) bool {
 // literal turns YAML into the JSON value it spells, keeping map order and
 // number text.
 func (l *loader) literal(n *yaml.Node) *amjson.Value {
-	n = deref(n)
+	if n != nil && n.Kind == yaml.AliasNode {
+		if l.outerAlias == nil {
+			l.outerAlias = n
+			defer func() { l.outerAlias = nil }()
+		}
+		if l.expanding[n.Alias] {
+			l.errorf(n, "the alias *%s stands for a value that holds this alias: it never ends; write the value out", n.Value)
+			return amjson.NewNull()
+		}
+		if l.expanding == nil {
+			l.expanding = map[*yaml.Node]bool{}
+		}
+		l.expanding[n.Alias] = true
+		defer delete(l.expanding, n.Alias)
+	}
+	n = l.deref(n)
 	switch n.Kind {
 	case yaml.SequenceNode:
 		if n.Tag != "!!seq" {
@@ -294,7 +320,7 @@ func (l *loader) literal(n *yaml.Node) *amjson.Value {
 		obj := amjson.NewObject()
 		seen := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := deref(n.Content[i])
+			k := l.deref(n.Content[i])
 			if seen[k.Value] {
 				l.errorf(k, "key %q is given twice", k.Value)
 			}
@@ -326,6 +352,21 @@ func (l *loader) literal(n *yaml.Node) *amjson.Value {
 	}
 	l.errorf(n, "unknown tag %s (values may be tagged !value, !original or !expr)", n.Tag)
 	return amjson.NewNull()
+}
+
+// checkRelPath refuses a file path that would leave the tree, as the engine
+// does when it writes a created entity (engine/tracking.go): TestCreateFile
+// holds them to the same answers.
+func checkRelPath(p string) error {
+	if strings.HasPrefix(p, "/") || strings.ContainsRune(p, 0) {
+		return fmt.Errorf("the path must be relative to the tree's top folder, such as global/Service/name.json")
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return fmt.Errorf("the path must stay inside the tree, without empty, . or .. parts, such as global/Service/name.json")
+		}
+	}
+	return nil
 }
 
 func (l *loader) create(n *yaml.Node) *engine.Create {
@@ -363,12 +404,15 @@ func (l *loader) create(n *yaml.Node) *engine.Create {
 		c.Entity.Realm = l.str(v, "realm")
 	}
 	if v := fs["pathParams"]; v != nil {
-		pv := deref(v)
+		pv := l.deref(v)
 		c.Entity.PathParams = map[string]string{}
 		l.eachPair(pv, "pathParams", func(k, v *yaml.Node) { c.Entity.PathParams[k.Value] = l.scalarText(v) })
 	}
 	if v := fs["file"]; v != nil {
 		c.File = l.str(v, "file")
+		if err := checkRelPath(c.File); c.File != "" && err != nil {
+			l.errorf(v, "create file %q: %v", c.File, err)
+		}
 	}
 	if v := fs["requires"]; v != nil {
 		c.Requires = l.selector(v)

@@ -186,17 +186,9 @@ func (s *Set) Resolve(arg string, mode engine.Mode) ([]*File, error) {
 }
 
 func loadPath(p string) ([]*File, error) {
-	src, err := os.ReadFile(p)
-	if err != nil {
-		return nil, &engine.Error{Code: engine.CodeRule, Pos: engine.Pos{File: p}, Msg: "cannot read the rule file", Err: err}
-	}
-	f, err := Parse(p, src)
+	f, err := LoadFile(p)
 	if err != nil {
 		return nil, err
-	}
-	f.Name = strings.TrimSuffix(strings.TrimSuffix(p, ".yaml"), ".yml")
-	if f.Composite() {
-		return nil, &engine.Error{Code: engine.CodeRule, Pos: engine.Pos{File: p}, Msg: "a file with include can only be bundled; name the bundled step, or list the included files"}
 	}
 	return []*File{f}, nil
 }

@@ -80,16 +80,14 @@ func (c *CLI) rulesCommand(code *int) *ucli.Command {
 					var all engine.Errors
 					n := 0
 					for _, p := range cmd.Args().Slice() {
-						src, err := os.ReadFile(p)
-						if err != nil {
-							all = append(all, &engine.Error{Code: engine.CodeRule, Pos: engine.Pos{File: p}, Msg: "cannot read the rule file", Err: err})
-							continue
-						}
-						f, err := ruleset.Parse(p, src)
+						f, err := ruleset.LoadFile(p)
 						var es engine.Errors
+						var e *engine.Error
 						switch {
 						case errors.As(err, &es):
 							all = append(all, es...)
+						case errors.As(err, &e):
+							all = append(all, e)
 						case err != nil:
 							return err
 						default:
