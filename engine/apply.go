@@ -111,6 +111,8 @@ type Run struct {
 	keptVersionToken  string
 	// crossLayout: Amster rules on an FBC tree, as the vendor tool runs them.
 	crossLayout bool
+	// cache holds the paths and regular expressions the expressions name.
+	cache runCache
 
 	sink   Sink // nil for Apply
 	render RenderOptions

@@ -226,7 +226,8 @@ func (v *literalChecker) Visit(node *ast.Node) {
 		return s, ok
 	}
 	if s, ok := literal(0); ok && pathArgs[callee.Value] {
-		if _, err := parsePathCached(s.Value); err != nil {
+		if _, err := ParsePath(s.Value); err != nil {
+			err = fmt.Errorf("path %q: %w", s.Value, err)
 			fail(s, "%v", err)
 			return
 		}
@@ -488,7 +489,7 @@ func (c *opContext) env() *exprEnv {
 			return false
 		}
 		size(v)
-		rx, err := compileRegexp(re)
+		rx, err := c.run.cache.regexp(re)
 		if err != nil {
 			panic(exprPanic{err})
 		}
@@ -660,18 +661,4 @@ func (c *opContext) redactValues(msg, source string) string {
 		msg = strings.ReplaceAll(msg, s, "…")
 	}
 	return msg
-}
-
-var regexpCache sync.Map // string -> *regexp.Regexp
-
-func compileRegexp(re string) (*regexp.Regexp, error) {
-	if rx, ok := regexpCache.Load(re); ok {
-		return rx.(*regexp.Regexp), nil
-	}
-	rx, err := regexp.Compile("^(?:" + re + ")$")
-	if err != nil {
-		return nil, err
-	}
-	regexpCache.Store(re, rx)
-	return rx, nil
 }

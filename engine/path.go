@@ -2,8 +2,10 @@ package engine
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/amupgrade/amupgrade/amjson"
 )
@@ -38,18 +40,46 @@ func ParsePath(s string) (Path, error) {
 	return Path{Abs: abs, Ptr: ptr, Text: s}, nil
 }
 
-var pathCache sync.Map // string -> Path, for paths written inside expressions
+// runCache holds what a run works out from the text of its expressions
+// (the paths and regular expressions they name), so that each is parsed
+// once per run rather than once per document. It goes with the run, and
+// holds at most cacheLimit entries of each kind: an expression may build
+// its paths from the document's values.
+type runCache struct {
+	paths, regexps sync.Map
+	nPaths, nRegex atomic.Int32
+}
 
-func parsePathCached(s string) (Path, error) {
-	if p, ok := pathCache.Load(s); ok {
+const cacheLimit = 4096
+
+// path parses a path written in an expression.
+func (rc *runCache) path(s string) (Path, error) {
+	if p, ok := rc.paths.Load(s); ok {
 		return p.(Path), nil
 	}
 	p, err := ParsePath(s)
 	if err != nil {
 		return Path{}, fmt.Errorf("path %q: %w", s, err)
 	}
-	pathCache.Store(s, p)
+	if rc.nPaths.Add(1) <= cacheLimit {
+		rc.paths.Store(s, p)
+	}
 	return p, nil
+}
+
+// regexp compiles a regular expression of matches(), anchored.
+func (rc *runCache) regexp(re string) (*regexp.Regexp, error) {
+	if rx, ok := rc.regexps.Load(re); ok {
+		return rx.(*regexp.Regexp), nil
+	}
+	rx, err := regexp.Compile("^(?:" + re + ")$")
+	if err != nil {
+		return nil, err
+	}
+	if rc.nRegex.Add(1) <= cacheLimit {
+		rc.regexps.Store(re, rx)
+	}
+	return rx, nil
 }
 
 // full returns the pointer of p from the document root, for reports.
@@ -94,7 +124,7 @@ func (c *opContext) lookup(p Path) *amjson.Value {
 
 // resolve parses a path written in an expression and returns its value.
 func (c *opContext) resolve(s string) (*amjson.Value, *amjson.Value, string, error) {
-	p, err := parsePathCached(s)
+	p, err := c.run.cache.path(s)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -105,7 +135,7 @@ func (c *opContext) resolve(s string) (*amjson.Value, *amjson.Value, string, err
 // resolveOriginal returns the value p had before this run changed the
 // document.
 func (c *opContext) resolveOriginal(s string) (*amjson.Value, error) {
-	p, err := parsePathCached(s)
+	p, err := c.run.cache.path(s)
 	if err != nil {
 		return nil, err
 	}
