@@ -29,10 +29,11 @@ type File struct {
 
 	// A bundled file is indexed by its header and parsed on first use, its
 	// expressions then compiled on first use each (see Check).
-	src     []byte
-	once    sync.Once
-	loadErr error
-	exprs   []*engine.Expr
+	src      []byte
+	once     sync.Once
+	loadErr  error
+	exprs    []*engine.Expr
+	services []serviceRef
 }
 
 // Rule is a compiled rule with what the planner needs to filter it.
@@ -107,6 +108,7 @@ func parse(path string, src []byte, lazy bool) (*File, error) {
 	}
 	if f != nil {
 		f.exprs = l.exprs
+		f.services = l.services
 	}
 	return f, nil
 }
@@ -176,6 +178,14 @@ type loader struct {
 	// regexps holds the matchers' regular expressions by source: the same
 	// one is often written in many rules.
 	regexps map[string]*regexp.Regexp
+	// services are the entity types selectors name, with their places.
+	services []serviceRef
+}
+
+// serviceRef is an entity type a selector names, and where.
+type serviceRef struct {
+	name string
+	pos  engine.Pos
 }
 
 func (l *loader) pos(n *yaml.Node) engine.Pos {
@@ -615,6 +625,11 @@ func (l *loader) selector(n *yaml.Node) *engine.Selector {
 	}
 	if v := fs["service"]; v != nil {
 		s.Services = l.strs(v, "service")
+		for _, sn := range l.strsNodes(v) {
+			if sn.Kind == yaml.ScalarNode && sn.Value != "*" {
+				l.services = append(l.services, serviceRef{sn.Value, l.pos(sn)})
+			}
+		}
 		if slices.Contains(s.Services, "*") {
 			if len(s.Services) > 1 {
 				l.errorf(v, `service "*" selects every entity; do not list other services with it`)

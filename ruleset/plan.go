@@ -72,6 +72,7 @@ func (f *File) load() error {
 		// are read meanwhile (VersionHints): only the rules are new.
 		f.Rules = full.Rules
 		f.exprs = full.exprs
+		f.services = full.services
 	})
 	return f.loadErr
 }

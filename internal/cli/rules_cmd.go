@@ -77,7 +77,7 @@ func (c *CLI) rulesCommand(code *int) *ucli.Command {
 					if cmd.Args().Len() == 0 {
 						return &usageError{"amupgrade rules check needs rule files"}
 					}
-					var all engine.Errors
+					var all, warnings engine.Errors
 					n := 0
 					for _, p := range cmd.Args().Slice() {
 						f, err := ruleset.LoadFile(p)
@@ -92,6 +92,14 @@ func (c *CLI) rulesCommand(code *int) *ucli.Command {
 							return err
 						default:
 							n += len(f.Rules)
+							warnings = append(warnings, f.UnknownTypes()...)
+						}
+					}
+					warnings.Sort()
+					for _, w := range warnings {
+						fmt.Fprintf(c.Stderr, "%s: warning: %s\n", w.Pos, w.Msg)
+						if caret := caretLine(w.Pos); caret != "" {
+							fmt.Fprint(c.Stderr, caret)
 						}
 					}
 					if len(all) > 0 {
@@ -106,7 +114,11 @@ func (c *CLI) rulesCommand(code *int) *ucli.Command {
 						*code = ExitRules
 						return nil
 					}
-					fmt.Fprintf(c.Stdout, "%s ok: %s\n", plural(cmd.Args().Len(), "file"), plural(n, "rule"))
+					fmt.Fprintf(c.Stdout, "%s ok: %s", plural(cmd.Args().Len(), "file"), plural(n, "rule"))
+					if len(warnings) > 0 {
+						fmt.Fprintf(c.Stdout, " (%s)", plural(len(warnings), "warning"))
+					}
+					fmt.Fprintln(c.Stdout)
 					return nil
 				},
 			},
