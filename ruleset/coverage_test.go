@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -31,10 +32,17 @@ const (
 
 var coverageColumns = []string{"source", "vendor rule", "our file", "our rule id", "status", "reason"}
 
+// releaseColumns are the columns of the tables of FBC rules: the release a
+// rule belongs to and the fact that gives it, after "our rule id".
+var releaseColumns = []string{"source", "vendor rule", "our file", "our rule id", "release", "release source", "status", "reason"}
+
 // coverageRow is one row of a coverage table.
 type coverageRow struct {
 	line                                     int
 	source, vendor, file, id, status, reason string
+	// hasRelease tells a row of a table with release columns.
+	hasRelease             bool
+	release, releaseSource string
 }
 
 func (r coverageRow) String() string {
@@ -52,24 +60,32 @@ func readCoverage(t *testing.T) []coverageRow {
 	}
 	defer f.Close()
 	var rows []coverageRow
-	inTable, tables := false, 0
+	var columns []string // of the table being read; nil outside one
+	tables := 0
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if !strings.HasPrefix(line, "|") {
-			inTable = false
+			columns = nil
 			continue
 		}
 		cells := splitRow(line)
 		switch {
-		case !inTable && equalFold(cells, coverageColumns):
-			inTable = true
+		case columns == nil && equalFold(cells, coverageColumns):
+			columns = coverageColumns
 			tables++
-		case !inTable:
+		case columns == nil && equalFold(cells, releaseColumns):
+			columns = releaseColumns
+			tables++
+		case columns == nil:
 			// another kind of table
 		case isRule(cells):
-		case len(cells) != len(coverageColumns):
-			t.Errorf("%s:%d: %d cells, want %d (%s)", coverageDoc, n, len(cells), len(coverageColumns), strings.Join(coverageColumns, ", "))
+		case len(cells) != len(columns):
+			t.Errorf("%s:%d: %d cells, want %d (%s)", coverageDoc, n, len(cells), len(columns), strings.Join(columns, ", "))
+		case len(columns) == len(releaseColumns):
+			rows = append(rows, coverageRow{line: n, source: cells[0], vendor: cells[1],
+				file: none(cells[2]), id: none(cells[3]), hasRelease: true, release: none(cells[4]), releaseSource: none(cells[5]),
+				status: cells[6], reason: cells[7]})
 		default:
 			rows = append(rows, coverageRow{line: n, source: cells[0], vendor: cells[1],
 				file: none(cells[2]), id: none(cells[3]), status: cells[4], reason: cells[5]})
@@ -216,6 +232,11 @@ func TestCoverageTable(t *testing.T) {
 		byFile["rules/"+f.Name+".yaml"] = m
 	}
 
+	steps := map[string]*ruleset.File{} // "amster/7.1.x-to-7.2.x" → file
+	for _, f := range files {
+		steps[f.Name] = f
+	}
+
 	rows := readCoverage(t)
 	named := map[string]map[string]bool{}
 	statuses := []string{statusImplemented, statusPartly, statusNot, statusRecordOnly}
@@ -225,6 +246,9 @@ func TestCoverageTable(t *testing.T) {
 		}
 		switch {
 		case row.file == "" && row.id == "":
+			if row.hasRelease && (row.release != "" || row.releaseSource != "") {
+				t.Errorf("%s: a row without a rule has no release (—)", row)
+			}
 			if row.status != statusNot {
 				t.Errorf("%s: a row without a rule must be %q, not %q", row, statusNot, row.status)
 			}
@@ -253,6 +277,12 @@ func TestCoverageTable(t *testing.T) {
 		if allowed := allowedStatus(classify(ref.rule)); !contains(allowed, row.status) {
 			t.Errorf("%s: %s %s is %q, want %s", row, row.file, row.id, row.status, strings.Join(quoteAll(allowed), " or "))
 		}
+		switch {
+		case row.hasRelease:
+			checkRelease(t, row, ref.file, ref.rule, steps)
+		case row.file == releasesFile:
+			t.Errorf("%s: %s %s is in a table without the columns release and release source", row, row.file, row.id)
+		}
 	}
 
 	for _, f := range files {
@@ -269,6 +299,56 @@ func TestCoverageTable(t *testing.T) {
 				t.Errorf("%s: rule %s has no golden case %s", key, r.ID, c)
 			}
 		}
+	}
+}
+
+// releasesFile is the rule file whose rows give each rule's release.
+const releasesFile = "rules/fbc/latest.yaml"
+
+// noPublicFact opens the release source of a rule that keeps the release of
+// the vendor file holding it.
+const noPublicFact = "no public fact"
+
+// amsterStepName finds the Amster steps a release source names.
+var amsterStepName = regexp.MustCompile("`(\\d+\\.\\d+\\.x-to-\\d+\\.\\d+\\.x)`")
+
+// checkRelease checks a row's release against the rule's since (or its
+// file's to), and against its source: the release of the earliest Amster
+// step the source names, or 7.3.0 for no public fact.
+func checkRelease(t *testing.T, row coverageRow, f *ruleset.File, r *ruleset.Rule, steps map[string]*ruleset.File) {
+	t.Helper()
+	want := r.Since
+	if want == nil {
+		want = f.To
+	}
+	got, err := engine.ParseVersion(row.release)
+	if err != nil {
+		t.Errorf("%s: release %q: %v; give %s, the since of %s", row, row.release, err, want, r.ID)
+		return
+	}
+	if got.Compare(want) != 0 {
+		t.Errorf("%s: release %s, but %s has since %s", row, got, r.ID, want)
+	}
+	if row.releaseSource == "" {
+		t.Errorf("%s: release %s has no source", row, got)
+		return
+	}
+	if strings.HasPrefix(row.releaseSource, noPublicFact) && got.Compare(engine.MustVersion("7.3.0")) != 0 {
+		t.Errorf("%s: release %s from %q: without a public fact the release is 7.3.0, the vendor file's", row, got, noPublicFact)
+	}
+	var first *ruleset.File
+	for _, m := range amsterStepName.FindAllStringSubmatch(row.releaseSource, -1) {
+		step, ok := steps["amster/"+m[1]]
+		if !ok {
+			t.Errorf("%s: the release source names %s, which is no bundled Amster step", row, m[1])
+			continue
+		}
+		if first == nil || step.To.Less(first.To) {
+			first = step
+		}
+	}
+	if first != nil && got.Compare(first.To) != 0 {
+		t.Errorf("%s: release %s, but the source names the Amster step %s, which goes to %s", row, got, first.Name, first.To)
 	}
 }
 

@@ -138,6 +138,16 @@ func TestDocsExamplesLoad(t *testing.T) {
 			file = head + indent(text, "  ")
 		case strings.HasPrefix(text, "select:"):
 			file = head + "  - id: X\n" + indent(text, "    ") + "    do: [{add: {x: 1}}]\n"
+		case strings.HasPrefix(text, "entries:"):
+			// an example of rules/layouts.yaml: checked as that file is,
+			// but for naming every rule
+			name := fmt.Sprintf("docs/rules.md example %d", i+1)
+			set, err := ruleset.Bundled()
+			if err != nil {
+				t.Fatal(err)
+			}
+			newLayoutChecker(t, set, name).check(parseLayouts(t, name, []byte(text)))
+			continue
 		default:
 			t.Errorf("example %d: unknown kind of example:\n%s", i+1, text)
 			continue
