@@ -625,7 +625,12 @@ func (l *loader) selector(n *yaml.Node) *engine.Selector {
 	}
 	if v := fs["service"]; v != nil {
 		s.Services = l.strs(v, "service")
-		for _, sn := range l.strsNodes(v) {
+		// The names, where they stand; strs has read (and counted) them.
+		names := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			names = v.Content
+		}
+		for _, sn := range names {
 			if sn.Kind == yaml.ScalarNode && sn.Value != "*" {
 				l.services = append(l.services, serviceRef{sn.Value, l.pos(sn)})
 			}
