@@ -202,14 +202,6 @@ func (t *TreeContext) ManualStep(file, pointer, what, action string) {
 	t.r.manual(n)
 }
 
-// manualFor builds the notice of a manual step without reporting it (for
-// Create.IfBlocked).
-func (t *TreeContext) manualFor(file, pointer, what, action string) *Notice {
-	n := manualNotice(t.rule, t.t, what, action)
-	n.File, n.Pointer = file, pointer
-	return &n
-}
-
 // manualFor builds the notice of a manual step without reporting it.
 func (t *TransformContext) manualFor(file string, ptr amjson.Pointer, what, action string) *Notice {
 	n := manualNotice(t.c.rule, t.t, what, action)

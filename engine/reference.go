@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/base64"
 	"fmt"
+	"os"
 	"path"
 	"strings"
 
@@ -23,6 +24,13 @@ type reference struct {
 func (r *Run) readReference() error {
 	if r.opts.Reference == "" {
 		return nil
+	}
+	if st, err := os.Stat(r.opts.Reference); err != nil || !st.IsDir() {
+		why := "not a folder"
+		if err != nil {
+			why = unwrapPathError(err).Error()
+		}
+		return &Error{Code: CodeInput, Msg: fmt.Sprintf("--reference %s: %s; give the folder of an Amster export or of an FBC tree of the target release", r.opts.Reference, why)}
 	}
 	t, err := ReadTree(r.ctx, r.opts.Reference, r.opts.Jobs)
 	if err != nil {

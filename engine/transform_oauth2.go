@@ -139,7 +139,7 @@ func migrateFapiSettings() *Transform {
 				for _, k := range fapiKeys {
 					if m.Value.Get(k) != nil {
 						t.ManualStep(amjson.Pointer{m.Key, k},
-							fmt.Sprintf("the vendor's migrate-fapi-settings-across-service-sections would probably have moved %s from %s to advancedOAuth2Config; not made: its effect is not public", k, m.Key),
+							fmt.Sprintf("the vendor's migrate-fapi-settings-across-service-sections would have moved %s from %s to advancedOAuth2Config, by its name; not made: its effect is not public", k, m.Key),
 							fmt.Sprintf("check %s in the AM admin console (OAuth2 provider, Advanced) and delete it from %s", k, m.Key))
 					}
 				}

@@ -115,19 +115,5 @@ func typeValue(id, name string, collection bool) *amjson.Value {
 	return t
 }
 
-// strings returns the values of a string array.
-func stringItems(v *amjson.Value) []string {
-	if v == nil || v.Kind != amjson.Array {
-		return nil
-	}
-	var out []string
-	for _, it := range v.Items {
-		if it.Kind == amjson.String {
-			out = append(out, it.Text)
-		}
-	}
-	return out
-}
-
 // referenceHint says where a user gets what --reference supplies.
 const referenceHint = "give --reference DIR: an Amster export or the FBC tree (the config folder of the am-base image, or of a fresh install) of the AM release you upgrade to"
