@@ -406,3 +406,37 @@ func quoteAll(list []string) []string {
 	}
 	return out
 }
+
+// TestTransformDocsInStep checks that docs/rules.md describes each transform
+// as the engine does: its row holds the transform's Doc word for word and,
+// for a vendor transform, its status.
+func TestTransformDocsInStep(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "docs", "rules.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(src), "\n") {
+		if strings.HasPrefix(line, "| `") {
+			name := strings.TrimPrefix(line, "| `")
+			name = name[:strings.Index(name, "`")]
+			rows[name] = line
+		}
+	}
+	for _, tr := range engine.Transforms() {
+		row, ok := rows[tr.Name]
+		if !ok {
+			t.Errorf("docs/rules.md has no row for transform %s", tr.Name)
+			continue
+		}
+		if doc := strings.ReplaceAll(tr.Doc, "|", `\|`); !strings.Contains(row, doc) {
+			t.Errorf("docs/rules.md: the row of %s does not hold its Doc:\n%s", tr.Name, doc)
+		}
+		if tr.Inferred != "" && !strings.Contains(row, "inferred: "+tr.Inferred) {
+			t.Errorf("docs/rules.md: the row of %s does not say what is inferred: %q", tr.Name, tr.Inferred)
+		}
+		if tr.Gap != nil && !strings.Contains(row, "| "+tr.Status()+" (needs "+string(tr.Gap.Needs)+"): "+tr.Gap.Why+" |") {
+			t.Errorf("docs/rules.md: the row of %s does not say %q", tr.Name, tr.Status()+" (needs "+string(tr.Gap.Needs)+"): "+tr.Gap.Why)
+		}
+	}
+}
