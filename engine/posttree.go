@@ -83,7 +83,9 @@ func (r *Run) postPass(res *Result) (err error) {
 	for _, p := range r.secrets {
 		if p.c.IfBlocked != nil {
 			n := *p.c.IfBlocked
-			n.Message += "; no create-secret-stores rule ran after it, so it was not written"
+			n.Message = fmt.Sprintf("the vendor's %s would have written the mapping of secret label %s (%s) with the step's createSecretStores; not made: no create-secret-stores rule ran after it (a run of some rules only)",
+				n.Transform, text(p.c.Data, "secretId"), briefValue(p.c.Data.Get("aliases")))
+			n.Action = "run the step's create-secret-stores rule too, or " + n.Action
 			r.manual(n)
 		}
 	}

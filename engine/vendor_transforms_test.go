@@ -434,3 +434,26 @@ func TestGlobalScriptFromReference(t *testing.T) {
 		}
 	}
 }
+
+// A mapping asked for by move-key-alias-to-secrets-api waits for
+// create-secret-stores; a run of some rules without it says so.
+func TestMappingWithoutCreateSecretStores(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"global/Session.json": `{"metadata": {"realm": null, "entityType": "Session", "entityId": "Session", "pathParams": {}}, "data": {"_id": "", "stateless": {"statelessSigningRsaCertAlias": "test"}}}`,
+		"global/KeyStoreSecretStore/default-keystore.json": `{"metadata": {"realm": null, "entityType": "KeyStoreSecretStore", "entityId": "default-keystore", "pathParams": {}}, "data": {"_id": "default-keystore"}}`,
+	}
+	got, notices, err := runTransforms(t, Amster, files, []testStep{{sel: sel("Session", GlobalScope), within: amjson.Pointer{"stateless"}, transform: "move-key-alias-to-secrets-api",
+		args: `{"attribute": "statelessSigningRsaCertAlias", "label": "am.global.services.session.clientbased.signing"}`}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["global/KeyStoreSecretStore/default-keystore/KeyStoreMappings/am.global.services.session.clientbased.signing.json"]; ok {
+		t.Error("the mapping was written without create-secret-stores")
+	}
+	manual := NoticesOf(notices, NoticeNotImplemented)
+	if len(manual) != 1 || !strings.Contains(manual[0].Message, `secret label am.global.services.session.clientbased.signing ([ "test" ])`) ||
+		!strings.Contains(manual[0].Message, "no create-secret-stores rule ran after it") || !strings.HasPrefix(manual[0].Action, "run the step's create-secret-stores rule too") {
+		t.Errorf("manual steps %#v", manual)
+	}
+}
