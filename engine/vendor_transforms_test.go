@@ -440,7 +440,7 @@ func TestGlobalScriptFromReference(t *testing.T) {
 func TestMappingWithoutCreateSecretStores(t *testing.T) {
 	t.Parallel()
 	files := map[string]string{
-		"global/Session.json": `{"metadata": {"realm": null, "entityType": "Session", "entityId": "Session", "pathParams": {}}, "data": {"_id": "", "stateless": {"statelessSigningRsaCertAlias": "test"}}}`,
+		"global/Session.json":                              `{"metadata": {"realm": null, "entityType": "Session", "entityId": "Session", "pathParams": {}}, "data": {"_id": "", "stateless": {"statelessSigningRsaCertAlias": "test"}}}`,
 		"global/KeyStoreSecretStore/default-keystore.json": `{"metadata": {"realm": null, "entityType": "KeyStoreSecretStore", "entityId": "default-keystore", "pathParams": {}}, "data": {"_id": "default-keystore"}}`,
 	}
 	got, notices, err := runTransforms(t, Amster, files, []testStep{{sel: sel("Session", GlobalScope), within: amjson.Pointer{"stateless"}, transform: "move-key-alias-to-secrets-api",
