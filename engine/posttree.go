@@ -107,8 +107,15 @@ func (r *Run) takePending(i int) []pendingCreate {
 		}
 	}
 	r.pending = rest
-	sort.SliceStable(mine, func(a, b int) bool { return mine[a].from < mine[b].from })
+	sort.SliceStable(mine, func(a, b int) bool { return realmFirst(mine[a].from) < realmFirst(mine[b].from) })
 	return mine
+}
+
+// realmFirst is a sort key that puts the files of the root realm before
+// those of its sub-realms (realm/root/… before realm/root-alpha/…), where
+// the first of several asks wins.
+func realmFirst(p string) string {
+	return strings.Replace(p, "root/", "root\x00/", 1)
 }
 
 // create makes one entity, unless it exists, its purpose is served

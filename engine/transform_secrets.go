@@ -86,7 +86,9 @@ func moveKeyAliasToSecretsAPI() *Transform {
 			"since 7.1). The mapping is written by the next `create-secret-stores` of the chain, in the layout's shape " +
 			"(Amster `global/KeyStoreSecretStore/default-keystore/KeyStoreMappings/<label>.json`; FBC " +
 			"`…/keystoresecretstore/1.0/globalconfig/default/default-keystore/mappings/<label>.json`), unless a global " +
-			"store maps the label already. Without the store, the mapping is a manual step; the attribute still goes.",
+			"store maps the label already. Without the store, the mapping is a manual step; the attribute still goes. " +
+			"Several documents that map one label to different aliases (realms with keys of their own): the first, root " +
+			"realm first, is written, the others are manual steps.",
 		Inferred: "that the mapping is to the configured alias (AM's own default mappings differ), and the store it goes " +
 			"into (the vendor's choice is not public)",
 		Gap: &Gap{
@@ -137,7 +139,23 @@ func createSecretStores() *Transform {
 		ApplyTree: func(t *TreeContext, _ *amjson.Value) error {
 			queued := t.r.secrets
 			t.r.secrets = nil
+			type first struct{ aliases, from string }
+			mapped := map[string]first{}
 			for _, p := range queued {
+				// One global mapping per label: a second document that
+				// names other aliases for it (a realm's own key) is left
+				// to the user.
+				if label := text(p.c.Data, "secretId"); label != "" {
+					aliases := briefValue(p.c.Data.Get("aliases"))
+					if f, ok := mapped[label]; ok && f.aliases != aliases {
+						t.ManualStep(p.from, "",
+							fmt.Sprintf("the vendor's move-key-alias-to-secrets-api would have mapped secret label %s to %s (from %s); not made: this run maps it to %s already (from %s), and one global mapping holds one set of aliases", label, aliases, p.from, f.aliases, f.from),
+							fmt.Sprintf("map %s to %s in a secret store of the realm of %s, or give both the same key", label, aliases, p.from))
+						continue
+					} else if !ok {
+						mapped[label] = first{aliases, p.from}
+					}
+				}
 				// An FBC store that has no mapping yet lacks the node
 				// that holds them.
 				if t.Layout().Mode == FBC && p.c.Requires != nil && t.Has(p.c.Requires) && (p.c.Unless == nil || !t.Has(p.c.Unless)) {

@@ -457,3 +457,33 @@ func TestMappingWithoutCreateSecretStores(t *testing.T) {
 		t.Errorf("manual steps %#v", manual)
 	}
 }
+
+// Two documents that map one label to different aliases: the first is
+// written, the second is a manual step.
+func TestMappingConflict(t *testing.T) {
+	t.Parallel()
+	rcs := func(realm, alias string) string {
+		return `{"metadata": {"realm": "` + realm + `", "entityType": "RemoteConsentService", "entityId": "default"}, "data": {"_id": "default", "signingKeyAlias": "` + alias + `"}}`
+	}
+	files := map[string]string{
+		"realm/root/remoteconsentservice/1.0/organizationconfig/default.json":           rcs("/", "rsajwtsigningkey"),
+		"realm/root-alpha/remoteconsentservice/1.0/organizationconfig/default.json":     rcs("/alpha", "alphakey"),
+		"realm/root/keystoresecretstore/1.0/globalconfig/default/default-keystore.json": `{"metadata": {"realm": null, "entityType": "KeyStoreSecretStore", "entityId": "default/default-keystore"}, "data": {"_id": "default/default-keystore"}}`,
+	}
+	got, notices, err := runTransforms(t, FBC, files, []testStep{
+		{sel: sel("RemoteConsentService", RealmScope), transform: "move-key-alias-to-secrets-api", args: `{"attribute": "signingKeyAlias", "label": "am.services.oauth2.remote.consent.response.signing.RSA"}`},
+		{transform: "create-secret-stores"},
+	}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := got["realm/root/keystoresecretstore/1.0/globalconfig/default/default-keystore/mappings/am.services.oauth2.remote.consent.response.signing.rsa.json"]
+	if !strings.Contains(m, `"rsajwtsigningkey"`) {
+		t.Errorf("mapping %s, want the root realm's alias", m)
+	}
+	manual := NoticesOf(notices, NoticeNotImplemented)
+	if len(manual) != 1 || manual[0].File != "realm/root/remoteconsentservice/1.0/organizationconfig/default.json" && manual[0].File != "realm/root-alpha/remoteconsentservice/1.0/organizationconfig/default.json" ||
+		!strings.Contains(manual[0].Message, `[ "alphakey" ]`) || !strings.Contains(manual[0].Action, "secret store of the realm") {
+		t.Errorf("manual steps %#v", manual)
+	}
+}
