@@ -94,7 +94,7 @@ func moveKeyAliasToSecretsAPI() *Transform {
 		Gap: &Gap{
 			Needs:  NeedKeyMaterial,
 			Vendor: "would have mapped the secret label to the key alias",
-			Why:    "the global default-keystore secret store is missing, and creating a store needs its keystore",
+			Why:    "without the global default-keystore secret store, a mapping needs a store and its keystore, which is key material",
 			Action: "map the label to the alias in a global secret store whose keystore holds the key",
 		},
 		Check: needStrings("attribute", "label"),
