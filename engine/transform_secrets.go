@@ -147,10 +147,13 @@ func createSecretStores() *Transform {
 				// to the user.
 				if label := text(p.c.Data, "secretId"); label != "" {
 					aliases := briefValue(p.c.Data.Get("aliases"))
-					if f, ok := mapped[label]; ok && f.aliases != aliases {
-						t.ManualStep(p.from, "",
-							fmt.Sprintf("the vendor's move-key-alias-to-secrets-api would have mapped secret label %s to %s (from %s); not made: this run maps it to %s already (from %s), and one global mapping holds one set of aliases", label, aliases, p.from, f.aliases, f.from),
-							fmt.Sprintf("map %s to %s in a secret store of the realm of %s, or give both the same key", label, aliases, p.from))
+					if f, ok := mapped[label]; ok && f.aliases != aliases && p.c.IfBlocked != nil {
+						// Reported as the asking rule's move-key-alias-to-secrets-api.
+						n := *p.c.IfBlocked
+						n.File, n.Pointer = p.from, ""
+						n.Message = fmt.Sprintf("the vendor's move-key-alias-to-secrets-api would have mapped secret label %s to %s (from %s); not made: this run maps it to %s already (from %s), and one global mapping holds one set of aliases", label, aliases, p.from, f.aliases, f.from)
+						n.Action = fmt.Sprintf("map %s to %s in a secret store of the realm of %s, or give both the same key", label, aliases, p.from)
+						t.r.manual(n)
 						continue
 					} else if !ok {
 						mapped[label] = first{aliases, p.from}
