@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/amupgrade/amupgrade/amjson"
 )
@@ -35,6 +37,22 @@ type Options struct {
 	// BaseDN is the configuration base DN used in the uid of new FBC
 	// entities (--baseDn); default ou=am-config.
 	BaseDN string
+	// Reference is the folder of a configuration of the target release (an
+	// FBC tree or an Amster export): creates that need what AM bundles
+	// (global script bodies, default service files) take it from there
+	// (--reference).
+	Reference string
+	// Seed salts the hashes securify-string writes (--seed). Without it the
+	// salt comes from the file and the attribute alone; either way the
+	// output depends on the input only.
+	Seed string
+	// FetchWellKnown lets configure-oidc-issuer-from-well-known read the
+	// providers' discovery documents over the network (--fetch-well-known);
+	// FetchTimeout bounds each request (default 10 seconds), and HTTPClient,
+	// when set, makes them (tests).
+	FetchWellKnown bool
+	FetchTimeout   time.Duration
+	HTTPClient     *http.Client
 }
 
 // Event is one change made by a rule.
@@ -99,12 +117,18 @@ type Run struct {
 	startVersion Version
 	endVersion   Version
 
+	ctx            context.Context
 	mu             sync.Mutex
 	matched        []bool
 	notices        []Notice
-	notImpl        map[notImplKey]bool
+	manualSeen     map[manualKey]bool
 	createdAt      map[*Document]int // first rule a created document sees
 	treeTransforms []treeTransform
+	pending        []pendingCreate // creates asked for by transforms, by rule
+	secrets        []pendingCreate // secret mappings waiting for create-secret-stores
+	exists         map[string]bool // identities as read, and as created after the pass
+	ref            *reference      // --reference
+	wellKnown      map[string]wellKnown
 	// keptVersionTokens counts the files whose amsterVersion placeholder -a
 	// kept; keptVersionToken is one of them.
 	keptVersionTokens int
@@ -118,11 +142,11 @@ type Run struct {
 	render RenderOptions
 }
 
-// treeTransform is a whole-tree transform of an enabled rule, checked once
+// treeTransform is a whole-tree transform of an enabled rule, run once
 // every identity is known.
 type treeTransform struct {
-	rule *Rule
-	op   *TransformOp
+	idx int // the rule's index
+	op  *TransformOp
 }
 
 // Apply runs the chain over the tree. It changes the documents in memory
@@ -160,9 +184,12 @@ func run(ctx context.Context, tree *Tree, chain *Chain, opts Options, ro RenderO
 	if opts.BaseDN == "" {
 		opts.BaseDN = "ou=am-config"
 	}
-	r := &Run{tree: tree, chain: chain, opts: opts, matched: make([]bool, len(chain.Rules)),
-		notImpl: map[notImplKey]bool{}, createdAt: map[*Document]int{}, sink: sink, render: ro, crossLayout: cross}
+	r := &Run{tree: tree, chain: chain, opts: opts, ctx: ctx, matched: make([]bool, len(chain.Rules)),
+		manualSeen: map[manualKey]bool{}, createdAt: map[*Document]int{}, sink: sink, render: ro, crossLayout: cross}
 	res := &Result{Tree: tree, Chain: chain, DeletedRaw: map[string][]byte{}}
+	if err := r.readReference(); err != nil {
+		return nil, err
+	}
 	if err := r.loadTracking(ctx, res); err != nil {
 		return nil, err
 	}
@@ -181,14 +208,12 @@ func run(ctx context.Context, tree *Tree, chain *Chain, opts Options, ro RenderO
 	if err := gather(errs, func(i int) string { return docs[i].Path }); err != nil {
 		all = err.(Errors)
 	}
-	r.checkTreeTransforms()
-	created, err := r.createEntities(res)
-	if err != nil {
-		all = append(all, asError(err, ""))
-	}
-	for _, d := range created {
-		if err := r.process(d, r.createdAt[d]); err != nil {
-			all = append(all, asError(err, d.Path))
+	if err := r.postPass(res); err != nil {
+		var es Errors
+		if errors.As(err, &es) {
+			all = append(all, es...)
+		} else {
+			all = append(all, asError(err, ""))
 		}
 	}
 	if len(all) > 0 {
@@ -410,8 +435,8 @@ func (r *Run) planRules(res *Result) {
 				// A part without a selector holds whole-tree transforms.
 				r.matched[i] = true
 				for _, op := range p.Ops {
-					if t, ok := op.(*TransformOp); ok && t.T.NotImplemented != "" {
-						r.treeTransforms = append(r.treeTransforms, treeTransform{rule, t})
+					if t, ok := op.(*TransformOp); ok && t.T.Tree {
+						r.treeTransforms = append(r.treeTransforms, treeTransform{i, t})
 					}
 				}
 			}
@@ -439,7 +464,7 @@ func (r *Run) applyDoc(d *Document, start int) ([]Event, error) {
 			if data == nil {
 				continue
 			}
-			c := &opContext{run: r, doc: d, rule: rule, part: part, data: data, version: r.plan[i].version, events: &events}
+			c := &opContext{run: r, doc: d, rule: rule, ruleIdx: i, part: part, data: data, version: r.plan[i].version, events: &events}
 			c.scope = data.At(part.Within)
 			if c.scope == nil && part.CreateWithin {
 				c.scope = r.createSection(c, part.Within)
@@ -490,38 +515,26 @@ func (r *Run) createSection(c *opContext, within amjson.Pointer) *amjson.Value {
 	return cur
 }
 
-// checkTreeTransforms reports the whole-tree transforms that are not
-// implemented, unless the tree as read already has what they would add.
-func (r *Run) checkTreeTransforms() {
-	for _, t := range r.treeTransforms {
-		if t.op.T.Satisfied == nil || !t.op.T.Satisfied(r.tree, t.op.Args) {
-			r.notImplemented(t.rule, t.op.T, "")
-		}
-	}
-}
-
 func (r *Run) markMatched(i int) {
 	r.mu.Lock()
 	r.matched[i] = true
 	r.mu.Unlock()
 }
 
-// notImplKey is one vendor change not made: a rule's transform, in a file
-// ("" for a transform of the whole tree).
-type notImplKey struct{ rule, transform, file string }
+// manualKey is one vendor change not made: a rule's transform, in a file,
+// at a pointer.
+type manualKey struct{ rule, transform, file, pointer, message string }
 
-// notImplemented notes, once per rule, transform and file, a vendor change
-// the run did not make.
-func (r *Run) notImplemented(rule *Rule, t *Transform, file string) {
+// manual notes a vendor change the run did not make, once.
+func (r *Run) manual(n Notice) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	key := notImplKey{rule.ID, t.Name, file}
-	if r.notImpl[key] {
+	key := manualKey{n.RuleID, n.Transform, n.File, n.Pointer, n.Message}
+	if r.manualSeen[key] {
 		return
 	}
-	r.notImpl[key] = true
-	r.notices = append(r.notices, Notice{Code: NoticeNotImplemented, RuleID: rule.ID, File: file, Transform: t.Name, Reason: t.NotImplemented,
-		Message: fmt.Sprintf("transform %s is not implemented (%s); the vendor's change was not made", t.Name, t.NotImplemented)})
+	r.manualSeen[key] = true
+	r.notices = append(r.notices, n)
 }
 
 // notice adds a notice of the run.

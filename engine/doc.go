@@ -28,7 +28,12 @@
 // inside documents are JSON Pointers, and every change is an Event. Version
 // tracking (the ConfigurationVersionService) is read first and decides which
 // rules run, so each document goes through the chain on its own and the
-// output does not depend on the number of workers. Create rules are decided
-// after the pass, from the identities as read. The writer builds the new
-// tree beside the output and swaps it in atomically.
+// output does not depend on the number of workers. Create rules, the creates
+// transforms ask for, and whole-tree transforms are done after the pass, in
+// rule order, from the identities as read; what they create then goes through
+// the rules after theirs. Options.Reference names a configuration of the
+// target release from which such creates take what AM bundles. A vendor
+// change a transform cannot make is a Notice of code not-implemented that
+// says why (a Need) and what to do by hand. The writer builds the new tree
+// beside the output and swaps it in atomically.
 package engine

@@ -55,12 +55,40 @@ type Notice struct {
 	// Message says what happened and what to do, without the rule, file and
 	// pointer, which String puts in front.
 	Message string
-	// Transform and Reason are set for NoticeNotImplemented: the vendor
-	// transform and why it is not made.
+	// Transform, Reason, Needs and Action are set for NoticeNotImplemented:
+	// the vendor transform, why its change (or this part of it) was not
+	// made, what that needs, and what to do by hand.
 	Transform, Reason string
+	Needs             Need
+	Action            string
 }
 
-// String is the notice as one line: `rule ID: file at pointer: message`.
+// Need is what a vendor change this run did not make would need: one of a
+// closed list, so that every gap has a stated cause.
+type Need string
+
+const (
+	// NeedKeyMaterial: the change writes or reads keys or passwords (a
+	// keystore entry, a decrypted value), which configuration files do not
+	// hold.
+	NeedKeyMaterial Need = "key-material"
+	// NeedNetwork: the change reads a document over the network, which a run
+	// does only when asked.
+	NeedNetwork Need = "network"
+	// NeedLicensedContent: the change copies content AM bundles under its
+	// licence (script bodies, default configuration); --reference supplies it.
+	NeedLicensedContent Need = "licensed-content"
+	// NeedPublicFact: what the vendor's change is, is not public.
+	NeedPublicFact Need = "public-fact"
+)
+
+// Needs lists every Need, in a stable order.
+func Needs() []Need {
+	return []Need{NeedKeyMaterial, NeedNetwork, NeedLicensedContent, NeedPublicFact}
+}
+
+// String is the notice as one line: `rule ID: file at pointer: message`,
+// and for a change left to do by hand `; by hand: action`.
 func (n Notice) String() string {
 	var b strings.Builder
 	if n.RuleID != "" {
@@ -74,6 +102,9 @@ func (n Notice) String() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(n.Message)
+	if n.Action != "" {
+		b.WriteString("; by hand: " + n.Action)
+	}
 	return b.String()
 }
 

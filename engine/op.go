@@ -13,6 +13,7 @@ type opContext struct {
 	run      *Run
 	doc      *Document
 	rule     *Rule
+	ruleIdx  int // the rule's index in the chain
 	part     *Part
 	data     *amjson.Value  // the document's data object
 	scope    *amjson.Value  // the section (within), an object

@@ -70,6 +70,12 @@ type Create struct {
 	// Required makes a missing Requires an error, as the vendor does for
 	// required secret label mappings, unless IgnoreRequiredSecretMapping.
 	Required bool
+	// Whole, when set, is the whole document (metadata and data), written
+	// as it is: an entity copied from the reference configuration.
+	Whole *amjson.Value
+	// IfBlocked, when set, is the manual step reported when Requires finds
+	// nothing (a transform's create), instead of a not-created notice.
+	IfBlocked *Notice
 }
 
 // Op is one operation of a part.

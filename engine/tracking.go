@@ -193,62 +193,6 @@ func (r *Run) updateTracking(res *Result) error {
 	return nil
 }
 
-// createEntities makes the entities of create rules that do not exist in
-// the tree as read, and returns them: each then meets only the rules after
-// its own.
-func (r *Run) createEntities(res *Result) ([]*Document, error) {
-	exists := map[string]bool{}
-	for _, d := range r.tree.Docs {
-		if e := d.inputEntity(); e != nil {
-			exists[e.key()] = true
-		}
-	}
-	var created []*Document
-	for i, rule := range r.chain.Rules {
-		if rule.Create == nil || !r.plan[i].enabled {
-			continue
-		}
-		k := rule.Create.Entity.key()
-		if exists[k] {
-			continue
-		}
-		if u := rule.Create.Unless; u != nil && r.anyMatch(u) {
-			continue
-		}
-		if r.crossLayout {
-			r.notice(Notice{Code: NoticeNotCreated, RuleID: rule.ID, Message: fmt.Sprintf(
-				"%s %s is an Amster entity; it is not created in a file-based configuration, where AM would not read it", rule.Create.Entity.Type, rule.Create.Entity.ID)})
-			continue
-		}
-		if req := rule.Create.Requires; req != nil && !r.anyMatch(req) {
-			msg := fmt.Sprintf("%s %s cannot be created: the tree has no %s %s to hold it",
-				rule.Create.Entity.Type, rule.Create.Entity.ID, strings.Join(req.Services, "/"), describeMatcher(req.EntityID))
-			if rule.Create.Required && !r.opts.IgnoreRequiredSecretMapping {
-				return created, &Error{Code: CodeInput, Pos: rule.Pos, RuleID: rule.ID, Msg: msg +
-					"; add it (or map the secret label in another global secret store and run with --ignoreRequiredSecretMapping)"}
-			}
-			r.notice(Notice{Code: NoticeNotCreated, RuleID: rule.ID, Message: msg})
-			continue
-		}
-		d, err := r.newDocument(rule.Create)
-		if err != nil {
-			return created, &Error{Code: CodeApply, Pos: rule.Pos, RuleID: rule.ID, Msg: err.Error()}
-		}
-		if old := r.tree.find(d.Path); old != nil {
-			r.notice(Notice{Code: NoticeNotCreated, RuleID: rule.ID, File: d.Path, Message: "exists but holds another entity; not created"})
-			continue
-		}
-		exists[k] = true
-		r.matched[i] = true
-		r.createdAt[d] = i + 1
-		r.tree.Docs = append(r.tree.Docs, d)
-		sort.Slice(r.tree.Docs, func(i, j int) bool { return r.tree.Docs[i].inputPath() < r.tree.Docs[j].inputPath() })
-		created = append(created, d)
-		res.Events = append(res.Events, Event{RuleID: rule.ID, Step: rule.Step, File: d.Path, Type: d.Entity.Type, Op: "create"})
-	}
-	return created, nil
-}
-
 // anyMatch reports whether some document of the tree is selected.
 func (r *Run) anyMatch(s *Selector) bool {
 	for _, d := range r.tree.Docs {
@@ -276,6 +220,9 @@ func describeMatcher(m *Matcher) string {
 // layout's writer uses.
 func (r *Run) newDocument(c *Create) (*Document, error) {
 	e := c.Entity
+	if c.Whole != nil {
+		return r.placeDocument(c, c.Whole.Clone())
+	}
 	md := amjson.NewObject()
 	if e.Global {
 		md.Set("realm", amjson.NewNull())
@@ -319,6 +266,13 @@ func (r *Run) newDocument(c *Create) (*Document, error) {
 		data = c.Data.Clone()
 	}
 	root.Set("data", data)
+	return r.placeDocument(c, root)
+}
+
+// placeDocument makes the document of a new entity, at c.File or where the
+// layout puts it.
+func (r *Run) placeDocument(c *Create, root *amjson.Value) (*Document, error) {
+	e := c.Entity
 	p := c.File
 	if p == "" {
 		p = r.tree.Layout.EntityPath(&e)

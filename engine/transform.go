@@ -17,16 +17,51 @@ import (
 type Transform struct {
 	Name string
 	Doc  string
-	// NotImplemented, when set, says why the transform does nothing: the
-	// vendor's effect is not public. A rule naming it loads, and every run
-	// reports that the vendor's change was not made.
-	NotImplemented string
-	// Satisfied, for a not-implemented transform, tells whether the tree
-	// already holds what it would make, so there is nothing to report.
-	Satisfied func(t *Tree, args *amjson.Value) bool
+	// Tree marks a transform of the whole tree: a rule names it in a part
+	// without select, and ApplyTree runs once, after every document went
+	// through the rules, where it may create entities. Otherwise Apply runs
+	// on each document the part selects.
+	Tree bool
+	// Gap, when set, says what of the vendor's change the transform does
+	// not make; every run reports each such change as a manual step.
+	Gap *Gap
+	// Inferred, when set, says which part of the effect is inferred from
+	// public facts rather than observed in the vendor's output or stated by
+	// the vendor.
+	Inferred string
 	// Check validates the rule's args at load time.
-	Check func(args *amjson.Value) error
-	Apply func(t *TransformContext, args *amjson.Value) error
+	Check     func(args *amjson.Value) error
+	Apply     func(t *TransformContext, args *amjson.Value) error
+	ApplyTree func(t *TreeContext, args *amjson.Value) error
+}
+
+// Gap is the part of a vendor change a transform leaves to the user.
+type Gap struct {
+	// None: the transform makes none of the change. Its Apply or ApplyTree,
+	// if any, only finds what there is to do and reports it; without one,
+	// every document the rule selects gets one notice. Otherwise the
+	// transform makes the change where it can and reports the rest.
+	None bool
+	// Needs is why: what the missing part would need.
+	Needs Need
+	// Vendor says what the vendor's change is, as far as public sources
+	// tell ("would have …"); Why, what is missing to make it.
+	Vendor, Why string
+	// Action says what to do by hand, where a notice has nothing more
+	// precise to say.
+	Action string
+}
+
+// Status is a transform's standing: implemented, partly implemented or not
+// implemented (the words of docs/rules-coverage.md).
+func (t *Transform) Status() string {
+	switch {
+	case t.Gap == nil:
+		return "implemented"
+	case t.Gap.None:
+		return "not implemented"
+	}
+	return "partly implemented"
 }
 
 // transforms is the registry: every transform, by name. It is built once,
@@ -63,8 +98,12 @@ func Transforms() []*Transform {
 // data and the section the rule selected. Every change goes through Set,
 // Delete or Append (or Touch before an edit in place, then Changed), so that
 // the document is marked changed, `original()` still sees the data as read,
-// and the change is reported.
-type TransformContext struct{ c *opContext }
+// and the change is reported. What the transform cannot do goes through
+// ManualStep; new entities through Create.
+type TransformContext struct {
+	c *opContext
+	t *Transform
+}
 
 // Data returns the document's data object.
 func (t *TransformContext) Data() *amjson.Value { return t.c.data }
@@ -81,10 +120,28 @@ func (t *TransformContext) Entity() *Entity { return t.c.doc.Entity }
 // File returns the document's path in the tree.
 func (t *TransformContext) File() string { return t.c.doc.Path }
 
+// Layout returns the tree's layout.
+func (t *TransformContext) Layout() Layout { return t.c.run.tree.Layout }
+
+// Options returns the run's options (--seed, --fetch-well-known…).
+func (t *TransformContext) Options() Options { return t.c.run.opts }
+
+// changes refuses a change by a transform that makes none: whatever it
+// finds, it may only report.
+func (t *TransformContext) changes() error {
+	if t.t != nil && t.t.Gap != nil && t.t.Gap.None {
+		return fmt.Errorf("transform %s is not implemented: it may report manual steps, not change documents", t.t.Name)
+	}
+	return nil
+}
+
 // Set sets the member at ptr (relative to data) to v, and reports the
 // change; it does nothing when the member already holds an equal value. The
 // parent object must exist.
 func (t *TransformContext) Set(ptr amjson.Pointer, v *amjson.Value) error {
+	if err := t.changes(); err != nil {
+		return err
+	}
 	if len(ptr) == 0 {
 		return fmt.Errorf("Set needs a member, not data itself")
 	}
@@ -104,26 +161,33 @@ func (t *TransformContext) Set(ptr amjson.Pointer, v *amjson.Value) error {
 
 // Delete removes the member at ptr (relative to data), if there is one, and
 // reports it.
-func (t *TransformContext) Delete(ptr amjson.Pointer) {
+func (t *TransformContext) Delete(ptr amjson.Pointer) error {
+	if err := t.changes(); err != nil {
+		return err
+	}
 	if len(ptr) == 0 {
-		return
+		return nil
 	}
 	parent := t.c.data.At(ptr[:len(ptr)-1])
 	if parent == nil || parent.Kind != amjson.Object {
-		return
+		return nil
 	}
 	old := parent.Get(ptr[len(ptr)-1])
 	if old == nil {
-		return
+		return nil
 	}
 	t.Touch()
 	parent.Delete(ptr[len(ptr)-1])
 	t.Changed(ptr, old, nil)
+	return nil
 }
 
 // Append adds v at the end of the array at ptr (relative to data), and
 // reports it.
 func (t *TransformContext) Append(ptr amjson.Pointer, v *amjson.Value) error {
+	if err := t.changes(); err != nil {
+		return err
+	}
 	arr := t.c.data.At(ptr)
 	if arr == nil || arr.Kind != amjson.Array {
 		return fmt.Errorf("%s is not an array", append(amjson.Pointer{"data"}, ptr...))
@@ -155,6 +219,43 @@ func (t *TransformContext) Notice(code NoticeCode, ptr amjson.Pointer, msg strin
 	t.c.run.notice(n)
 }
 
+// ManualStep reports a vendor change the run did not make in this document:
+// what the vendor would have done at ptr (relative to data; nil for the
+// document), and what to do by hand. The transform's Gap gives the reason.
+func (t *TransformContext) ManualStep(ptr amjson.Pointer, what, action string) {
+	n := manualNotice(t.c.rule, t.t, what, action)
+	n.File = t.c.doc.Path
+	if ptr != nil {
+		n.Pointer = append(amjson.Pointer{"data"}, ptr...).String()
+	}
+	t.c.run.manual(n)
+}
+
+// Create asks for a new entity, made after every document went through the
+// rules, as create rules are: when no entity of the same identity exists
+// and c.Requires (if set) finds its holder; otherwise c.IfBlocked is
+// reported. The new entity then goes through the rules after this one. With
+// secret set, it waits for the next create-secret-stores of the chain, as
+// the vendor's secret mappings wait for createSecretStores.
+func (t *TransformContext) Create(c *Create, secret bool) {
+	t.c.run.queueCreate(pendingCreate{rule: t.c.ruleIdx, c: c, from: t.c.doc.Path, secret: secret})
+}
+
+// manualNotice is the notice of a vendor change left to the user.
+func manualNotice(rule *Rule, t *Transform, what, action string) Notice {
+	n := Notice{Code: NoticeNotImplemented, RuleID: rule.ID, Transform: t.Name, Message: what, Action: action}
+	if g := t.Gap; g != nil {
+		n.Reason, n.Needs = g.Why, g.Needs
+		if n.Message == "" {
+			n.Message = "the vendor's " + t.Name + " " + g.Vendor + "; not made: " + g.Why
+		}
+		if n.Action == "" {
+			n.Action = g.Action
+		}
+	}
+	return n
+}
+
 // TransformOp runs a registered transform.
 type TransformOp struct {
 	T    *Transform
@@ -164,12 +265,19 @@ type TransformOp struct {
 func (o *TransformOp) Name() string { return "transform " + o.T.Name }
 
 func (o *TransformOp) apply(c *opContext) error {
-	if o.T.NotImplemented != "" {
-		c.run.notImplemented(c.rule, o.T, c.doc.Path)
+	if o.T.Tree {
+		// A whole-tree transform runs after the pass (see Run.postPass).
 		return nil
 	}
 	c.currentOp = o.Name()
-	if err := o.T.Apply(&TransformContext{c}, o.Args); err != nil {
+	tc := &TransformContext{c: c, t: o.T}
+	if o.T.Apply == nil {
+		// Not implemented, with nothing to look at: one manual step for
+		// the section the rule selected.
+		tc.ManualStep(c.scopePtr, "", "")
+		return nil
+	}
+	if err := o.T.Apply(tc, o.Args); err != nil {
 		return c.errorf("transform %s: %v", o.T.Name, err)
 	}
 	return nil
@@ -248,9 +356,4 @@ func containsString(arr *amjson.Value, s string) bool {
 		}
 	}
 	return false
-}
-
-// notImplemented is a vendor transform whose effect is not public.
-func notImplemented(name, why string) *Transform {
-	return &Transform{Name: name, NotImplemented: why, Doc: fmt.Sprintf("Not implemented: %s.", why)}
 }

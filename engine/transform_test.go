@@ -1,12 +1,15 @@
 package engine
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
 
-// Every transform is registered once, documented, and either implemented or
-// says why it is not.
+// Every transform is registered once, documented, applies where it says
+// (to documents or to the tree), and a transform that leaves part of the
+// vendor's change undone says why, with one of the closed list of needs,
+// and what to do by hand.
 func TestTransformsRegistry(t *testing.T) {
 	t.Parallel()
 	all := Transforms()
@@ -23,8 +26,24 @@ func TestTransformsRegistry(t *testing.T) {
 		if strings.TrimSpace(tr.Doc) == "" {
 			t.Errorf("%s: no Doc", tr.Name)
 		}
-		if (tr.Apply == nil) == (tr.NotImplemented == "") {
-			t.Errorf("%s: Apply set %v, NotImplemented %q: exactly one of them must be given", tr.Name, tr.Apply != nil, tr.NotImplemented)
+		none := tr.Gap != nil && tr.Gap.None
+		if tr.Tree {
+			if tr.Apply != nil || (tr.ApplyTree == nil && !none) {
+				t.Errorf("%s: a whole-tree transform needs ApplyTree (or none at all, when not implemented) and no Apply", tr.Name)
+			}
+		} else if tr.ApplyTree != nil || (tr.Apply == nil && !none) {
+			t.Errorf("%s: a document transform needs Apply (or none at all, when not implemented) and no ApplyTree", tr.Name)
+		}
+		if g := tr.Gap; g != nil {
+			if !slices.Contains(Needs(), g.Needs) {
+				t.Errorf("%s: Gap.Needs %q is none of %v", tr.Name, g.Needs, Needs())
+			}
+			if g.Vendor == "" || g.Why == "" {
+				t.Errorf("%s: Gap needs Vendor (what the vendor's change is) and Why (why it is not made)", tr.Name)
+			}
+			if none && g.Action == "" {
+				t.Errorf("%s: not implemented without an Action: its manual step must say what to do by hand", tr.Name)
+			}
 		}
 	}
 	if _, ok := LookupTransform("no-such-transform"); ok {

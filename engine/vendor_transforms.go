@@ -1,58 +1,119 @@
 package engine
 
-import "github.com/amupgrade/amupgrade/amjson"
+import (
+	"fmt"
+	"strings"
 
-// The vendor's named Java transforms whose effect is not public. Rule files
-// name them where the vendor's rules call them, so that coverage is visible
-// and every run reports the change it could not make; each is listed in
-// docs/rules-coverage.md.
+	"github.com/amupgrade/amupgrade/amjson"
+)
+
+// vendorTransforms are the vendor's named Java transforms, under the names
+// rule files give them where the vendor's rules call them. Each makes the
+// vendor's change as far as public facts show it (reference/
+// transforms-facts.md, cited by section in docs/rules.md); what it cannot
+// make it reports as a manual step, with its reason (a Need) and what to do
+// by hand. docs/rules-coverage.md lists each call.
 func vendorTransforms() []*Transform {
-	var out []*Transform
-	notPublic := "the vendor's code for it is not public and no before/after pair shows its effect"
-	for name, why := range map[string]string{
-		"add-access-token-script-settings":                             notPublic,
-		"add-may-act-script-settings":                                  notPublic,
-		"add-new-global-script-settings":                               "it copies a script from AM's bundled configuration, which is not public",
-		"add-new-service":                                              "it adds a service from AM's bundled default files, which are not public",
-		"append-social-provider-form-post-redirect-uri-with-entity-id": notPublic,
-		"configure-oidc-issuer-from-well-known":                        "it reads the issuer from the provider's well-known endpoint over the network",
-		"create-email-service-instances-amster":                        notPublic,
-		"create-email-service-instances-fbc":                           notPublic,
-		"create-secret-stores":                                         notPublic,
-		"generate-symmetric-secret":                                    "it generates random key material for a keystore, which configuration files do not hold",
-		"migrate-fapi-settings-across-service-sections":                notPublic,
-		"migrate-idm-integration-service":                              notPublic,
-		"migrate-saml2-entities-to-secrets":                            notPublic,
-		"move-key-alias-to-secrets-api":                                "it creates secret-store mappings whose exact form is not public",
-		"move-password-protected-alias-to-secrets":                     notPublic,
-		"move-saml2-encryption-algorithms-to-extended-metadata":        notPublic,
-		"remove-saml2-cert-aliases-and-key-descriptors-from-config":    notPublic,
-		"securify-string":                                              "it hashes the secret with a random salt, which would make the output differ on every run",
-		"update-oauth2-client-plugin-settings":                         notPublic,
-		"update-oauth2-plugins-settings":                               notPublic,
-		"upgrade-private-key-jwt-attributes":                           notPublic,
-		"upgrade-social-provider-signing-and-encryption-attributes":    notPublic,
-	} {
-		t := notImplemented(name, why)
-		if name == "add-new-service" {
-			t.Satisfied = serviceExists
-		}
-		out = append(out, t)
+	return []*Transform{
+		addNewService(),
+		addNewGlobalScriptSettings(),
+		addAccessTokenScriptSettings(),
+		addMayActScriptSettings(),
+		moveKeyAliasToSecretsAPI(),
+		createSecretStores(),
+		generateSymmetricSecret(),
+		movePasswordProtectedAliasToSecrets(),
+		migrateSaml2EntitiesToSecrets(),
+		moveSaml2EncryptionAlgorithmsToExtendedMetadata(),
+		removeSaml2CertAliasesAndKeyDescriptors(),
+		securifyString(),
+		configureOidcIssuerFromWellKnown(),
+		upgradePrivateKeyJwtAttributes(),
+		upgradeSocialProviderSigningAndEncryption(),
+		appendFormPostRedirectURI(),
+		updateOAuth2PluginsSettings(),
+		updateOAuth2ClientPluginSettings(),
+		migrateFapiSettings(),
+		createEmailServiceInstances("create-email-service-instances-amster", Amster),
+		createEmailServiceInstances("create-email-service-instances-fbc", FBC),
+		migrateIdmIntegrationService(),
 	}
-	return out
 }
 
-// serviceExists tells whether the tree already holds the service that
-// add-new-service would add: only a missing one is reported.
-func serviceExists(t *Tree, args *amjson.Value) bool {
-	svc := args.Get("service")
-	if svc == nil {
-		return false
+// needStrings checks that args holds the named string members.
+func needStrings(names ...string) func(args *amjson.Value) error {
+	return func(args *amjson.Value) error {
+		for _, n := range names {
+			v := args.Get(n)
+			if v == nil || v.Kind != amjson.String || v.Text == "" {
+				return fmt.Errorf("args needs %s: a string (args: {%s: …})", n, strings.Join(names, ": …, "))
+			}
+		}
+		return nil
 	}
-	for _, d := range t.Docs {
-		if d.Entity != nil && d.Entity.Type == svc.Text {
-			return true
+}
+
+// argText returns a string member of args.
+func argText(args *amjson.Value, name string) string {
+	if v := args.Get(name); v != nil && v.Kind == amjson.String {
+		return v.Text
+	}
+	return ""
+}
+
+// text returns a string member of an object, or "".
+func text(obj *amjson.Value, key string) string {
+	if obj == nil || obj.Kind != amjson.Object {
+		return ""
+	}
+	if v := obj.Get(key); v != nil && v.Kind == amjson.String {
+		return v.Text
+	}
+	return ""
+}
+
+// addIfAbsent sets each key of obj (at ptr, relative to data) that it
+// lacks, in order.
+func addIfAbsent(t *TransformContext, ptr amjson.Pointer, kv ...any) error {
+	obj := t.Data().At(ptr)
+	if obj == nil || obj.Kind != amjson.Object {
+		return nil
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		k := kv[i].(string)
+		if obj.Get(k) != nil {
+			continue
+		}
+		v, err := jsonValue(kv[i+1])
+		if err != nil {
+			return err
+		}
+		if err := t.Set(append(slicesClone(ptr), k), v); err != nil {
+			return err
 		}
 	}
-	return false
+	return nil
 }
+
+// jsonValue turns a Go literal (string, bool, int, nil, *amjson.Value) into
+// a value.
+func jsonValue(x any) (*amjson.Value, error) {
+	if v, ok := x.(*amjson.Value); ok {
+		return v.Clone(), nil
+	}
+	return amjson.FromInterface(x)
+}
+
+func slicesClone(p amjson.Pointer) amjson.Pointer { return append(amjson.Pointer(nil), p...) }
+
+// typeValue is a `_type` object.
+func typeValue(id, name string, collection bool) *amjson.Value {
+	t := amjson.NewObject()
+	t.Set("_id", amjson.NewString(id))
+	t.Set("name", amjson.NewString(name))
+	t.Set("collection", amjson.NewBool(collection))
+	return t
+}
+
+// referenceHint says where a user gets what --reference supplies.
+const referenceHint = "give --reference DIR: an Amster export or the FBC tree (the config folder of the am-base image, or of a fresh install) of the AM release you upgrade to"

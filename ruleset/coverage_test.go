@@ -28,7 +28,21 @@ const (
 	statusPartly      = "partly implemented"
 	statusNot         = "not implemented"
 	statusRecordOnly  = "record only"
+	statusOutOfScope  = "out of scope"
 )
+
+// notImplementedReasons are the only reasons a vendor change may stay not
+// implemented; a row gives one of them first. "no public fact" must say
+// what was searched.
+var notImplementedReasons = []string{"needs key material", "needs the network", "needs licensed content", "no public fact"}
+
+// outOfScopeReasons are the only reasons a row may be out of scope: it is
+// not a change the vendor's rules make to configuration of the releases
+// this tool upgrades.
+var outOfScopeReasons = []string{"before 6.5", "not configuration", "not a vendor rule", "the vendor does not change it", "the other layout"}
+
+// maxNotImplemented caps the rows left not implemented.
+const maxNotImplemented = 30
 
 var coverageColumns = []string{"source", "vendor rule", "our file", "our rule id", "status", "reason"}
 
@@ -144,8 +158,9 @@ func none(cell string) string {
 type ruleKind int
 
 const (
-	kindImplemented ruleKind = iota // no not-implemented transform
-	kindMixed                       // some operations are not-implemented transforms
+	kindImplemented ruleKind = iota // every transform it calls is implemented
+	kindPartly                      // some transform leaves part of the vendor's change to the user
+	kindMixed                       // some operations are not-implemented transforms, others not
 	kindAllNotImpl                  // every operation is a not-implemented transform
 	kindRecordOnly                  // no operation at all: the rule only records its id
 )
@@ -154,12 +169,17 @@ func classify(r *ruleset.Rule) ruleKind {
 	if r.Create != nil || len(r.SetVersion) > 0 {
 		return kindImplemented
 	}
-	ops, notImpl := 0, 0
+	ops, notImpl, partly := 0, 0, 0
 	for _, p := range r.Parts {
 		for _, op := range p.Ops {
 			ops++
-			if t, ok := unwrapOp(op).(*engine.TransformOp); ok && t.T.NotImplemented != "" {
-				notImpl++
+			if t, ok := unwrapOp(op).(*engine.TransformOp); ok {
+				switch t.T.Status() {
+				case statusNot:
+					notImpl++
+				case statusPartly:
+					partly++
+				}
 			}
 		}
 	}
@@ -170,8 +190,24 @@ func classify(r *ruleset.Rule) ruleKind {
 		return kindAllNotImpl
 	case notImpl > 0:
 		return kindMixed
+	case partly > 0:
+		return kindPartly
 	}
 	return kindImplemented
+}
+
+// inferredTransforms returns the transforms a rule calls whose effect is
+// (in part) inferred.
+func inferredTransforms(r *ruleset.Rule) []string {
+	var out []string
+	for _, p := range r.Parts {
+		for _, op := range p.Ops {
+			if t, ok := unwrapOp(op).(*engine.TransformOp); ok && t.T.Inferred != "" && !contains(out, t.T.Name) {
+				out = append(out, t.T.Name)
+			}
+		}
+	}
+	return out
 }
 
 // unwrapOp returns the operation inside an operation with its own `when`
@@ -204,6 +240,10 @@ func allowedStatus(k ruleKind) []string {
 		return []string{statusRecordOnly}
 	case kindMixed:
 		return []string{statusImplemented, statusPartly, statusNot}
+	case kindPartly:
+		// One row per part: the declarative parts may be implemented; the
+		// rule's transform row is partly implemented (checked below).
+		return []string{statusImplemented, statusPartly}
 	}
 	return []string{statusImplemented}
 }
@@ -239,18 +279,33 @@ func TestCoverageTable(t *testing.T) {
 
 	rows := readCoverage(t)
 	named := map[string]map[string]bool{}
-	statuses := []string{statusImplemented, statusPartly, statusNot, statusRecordOnly}
+	statuses := []string{statusImplemented, statusPartly, statusNot, statusRecordOnly, statusOutOfScope}
+	notImplemented := 0
+	partlyRow := map[string]bool{}
 	for _, row := range rows {
 		if !contains(statuses, row.status) {
 			t.Errorf("%s: status %q is none of %s", row, row.status, strings.Join(statuses, ", "))
+		}
+		switch row.status {
+		case statusNot:
+			notImplemented++
+			if !hasPrefixIn(row.reason, notImplementedReasons) {
+				t.Errorf("%s: not implemented because %q: the reason must begin with one of %s", row, row.reason, strings.Join(quoteAll(notImplementedReasons), ", "))
+			} else if strings.HasPrefix(row.reason, "no public fact") && !strings.Contains(row.reason, "searched") {
+				t.Errorf("%s: \"no public fact\" must name what was searched (\"searched: …\")", row)
+			}
+		case statusOutOfScope:
+			if !hasPrefixIn(row.reason, outOfScopeReasons) {
+				t.Errorf("%s: out of scope because %q: the reason must begin with one of %s", row, row.reason, strings.Join(quoteAll(outOfScopeReasons), ", "))
+			}
 		}
 		switch {
 		case row.file == "" && row.id == "":
 			if row.hasRelease && (row.release != "" || row.releaseSource != "") {
 				t.Errorf("%s: a row without a rule has no release (—)", row)
 			}
-			if row.status != statusNot {
-				t.Errorf("%s: a row without a rule must be %q, not %q", row, statusNot, row.status)
+			if row.status != statusNot && row.status != statusOutOfScope {
+				t.Errorf("%s: a row without a rule must be %q or %q, not %q", row, statusNot, statusOutOfScope, row.status)
 			}
 			if row.reason == "" {
 				t.Errorf("%s: a vendor rule we do not implement needs a reason", row)
@@ -274,6 +329,9 @@ func TestCoverageTable(t *testing.T) {
 			named[row.file] = map[string]bool{}
 		}
 		named[row.file][row.id] = true
+		if row.status == statusPartly {
+			partlyRow[row.file+"\x00"+row.id] = true
+		}
 		if allowed := allowedStatus(classify(ref.rule)); !contains(allowed, row.status) {
 			t.Errorf("%s: %s %s is %q, want %s", row, row.file, row.id, row.status, strings.Join(quoteAll(allowed), " or "))
 		}
@@ -283,6 +341,19 @@ func TestCoverageTable(t *testing.T) {
 		case row.file == releasesFile:
 			t.Errorf("%s: %s %s is in a table without the columns release and release source", row, row.file, row.id)
 		}
+		if inf := inferredTransforms(ref.rule); len(inf) > 0 && row.status != statusNot && !strings.Contains(row.reason, "inferred") {
+			t.Errorf("%s: %s calls %s, whose effect is in part inferred: the reason must say what is inferred (\"(inferred)\")", row, row.id, strings.Join(inf, ", "))
+		}
+	}
+	for key, rules := range byFile {
+		for id, ref := range rules {
+			if classify(ref.rule) == kindPartly && !partlyRow[key+"\x00"+id] {
+				t.Errorf("%s: %s calls a transform that leaves part of the vendor's change to the user: a row of %s must say %q, and what is left", key, id, coverageDoc, statusPartly)
+			}
+		}
+	}
+	if notImplemented > maxNotImplemented {
+		t.Errorf("%d rows are not implemented; at most %d may be", notImplemented, maxNotImplemented)
 	}
 
 	for _, f := range files {
@@ -390,6 +461,15 @@ func TestRuleCasesNameRules(t *testing.T) {
 	}
 }
 
+func hasPrefixIn(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -405,4 +485,38 @@ func quoteAll(list []string) []string {
 		out[i] = fmt.Sprintf("%q", s)
 	}
 	return out
+}
+
+// TestTransformDocsInStep checks that docs/rules.md describes each transform
+// as the engine does: its row holds the transform's Doc word for word and,
+// for a vendor transform, its status.
+func TestTransformDocsInStep(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "docs", "rules.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(src), "\n") {
+		if strings.HasPrefix(line, "| `") {
+			name := strings.TrimPrefix(line, "| `")
+			name = name[:strings.Index(name, "`")]
+			rows[name] = line
+		}
+	}
+	for _, tr := range engine.Transforms() {
+		row, ok := rows[tr.Name]
+		if !ok {
+			t.Errorf("docs/rules.md has no row for transform %s", tr.Name)
+			continue
+		}
+		if doc := strings.ReplaceAll(tr.Doc, "|", `\|`); !strings.Contains(row, doc) {
+			t.Errorf("docs/rules.md: the row of %s does not hold its Doc:\n%s", tr.Name, doc)
+		}
+		if tr.Inferred != "" && !strings.Contains(row, "inferred: "+tr.Inferred) {
+			t.Errorf("docs/rules.md: the row of %s does not say what is inferred: %q", tr.Name, tr.Inferred)
+		}
+		if tr.Gap != nil && !strings.Contains(row, "| "+tr.Status()+" (needs "+string(tr.Gap.Needs)+"): "+tr.Gap.Why+" |") {
+			t.Errorf("docs/rules.md: the row of %s does not say %q", tr.Name, tr.Status()+" (needs "+string(tr.Gap.Needs)+"): "+tr.Gap.Why)
+		}
+	}
 }

@@ -597,12 +597,11 @@ func (l *loader) part(n *yaml.Node, fs map[string]*yaml.Node) *engine.Part {
 }
 
 // treeLevel reports whether every operation is a transform that works on
-// the whole tree rather than on a document. Only the vendor transforms
-// whose effect is not public are such for now.
+// the whole tree rather than on a document.
 func treeLevel(ops []engine.Op) bool {
 	for _, op := range ops {
 		t, ok := op.(*engine.TransformOp)
-		if !ok || t.T.NotImplemented == "" {
+		if !ok || !t.T.Tree {
 			return false
 		}
 	}

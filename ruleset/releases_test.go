@@ -79,6 +79,8 @@ func TestFBCReleaseTargets(t *testing.T) {
 		"AME-21024", "AME-21304", "AME-21305", "AME-21318", "AME-21903", "AME-22018", "AME-22248", "AME-22684",
 		"OPENAM-16149", "OPENAM-16863", "OPENAM-17320", "OPENAM-17610", "OPENAM-17698", "OPENAM-18124",
 		"OPENAM-18499", "OPENAM-18533", "OPENAM-18701", "OPENAM-19238", "OPENAM-20383", "fbc-cacheadmin-permission",
+		// The node services the tree lacks (add-new-service) and the OAuth2 plugins (update-oauth2-plugins-settings).
+		"AME-13670", "AME-13690", "AME-21411", "SDKS-1472", "AME-21947",
 	}
 	rel73 := []string{
 		"AME-20656", "AME-22389", "AME-22851", "AME-23589", "AME-23793", "AME-23889", "AME-24033", "AME-24460",

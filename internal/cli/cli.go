@@ -200,6 +200,9 @@ func upgradeFlags() []ucli.Flag {
 		&ucli.BoolFlag{Name: "show-reprinted", Usage: "--diff and the HTML report also show the diffs of files only re-printed in AM's layout"},
 		&ucli.BoolFlag{Name: "strict", Usage: "a rule that applies to no document, or a placeholder a rule would overwrite, is an error"},
 		&ucli.BoolFlag{Name: "show-secrets", Usage: "show passwords and secrets in diffs, logs and reports (masked by default)"},
+		&ucli.StringFlag{Name: "reference", Usage: "a configuration of the target release (an FBC tree or an Amster export, of a fresh install): new services and global scripts are copied from it"},
+		&ucli.StringFlag{Name: "seed", Usage: "a secret that salts the hashes of RADIUS client secrets (securify-string); the output stays the same for the same seed"},
+		&ucli.BoolFlag{Name: "fetch-well-known", Usage: "read OIDC providers' discovery documents over the network to fill in their issuer (otherwise a manual step)"},
 	}
 	for _, f := range flags {
 		switch f := f.(type) {
@@ -284,6 +287,7 @@ func readOptions(cmd *ucli.Command) (*options, error) {
 		IgnoreRequiredSecretMapping: cmd.Bool("ignoreRequiredSecretMapping"),
 		AmsterVersion:               cmd.String("amsterVersion"), BaseDN: cmd.String("baseDn"),
 		ReplaceVersionPlaceholders: cmd.Bool("replace-version-placeholders"),
+		Reference:                  cmd.String("reference"), Seed: cmd.String("seed"), FetchWellKnown: cmd.Bool("fetch-well-known"),
 	}
 	return o, nil
 }

@@ -452,8 +452,8 @@ func describeInner(op engine.Op, within amjson.Pointer) []string {
 		out = append(out, "set the entity id to "+o.ID)
 	case *engine.TransformOp:
 		s := "transform " + o.T.Name
-		if o.T.NotImplemented != "" {
-			s += " (not implemented: " + o.T.NotImplemented + ")"
+		if g := o.T.Gap; g != nil {
+			s += " (" + o.T.Status() + ": " + g.Why + ")"
 		}
 		out = append(out, s)
 	default:

@@ -502,25 +502,20 @@ func printNotices(c *CLI, lg *logger, o *options, notices []engine.Notice) {
 	notices = slices.DeleteFunc(slices.Clone(notices), func(n engine.Notice) bool { return n.Code == engine.NoticeRecordedUnmatched })
 	// A notice may quote a value (a kept placeholder's): masked.
 	mk := masker{show: o.showSecrets}
-	rules := map[string]bool{}
-	for _, n := range notices {
-		if n.Code == engine.NoticeNotImplemented {
-			rules[n.RuleID] = true
-		}
-	}
+	manual := engine.NoticesOf(notices, engine.NoticeNotImplemented)
 	for _, n := range notices {
 		if n.Code != engine.NoticeNotImplemented {
 			lg.warnf(c.Stderr, "%s", mk.text(n.String()))
 		}
 	}
-	if n := len(rules); n > 0 && !o.verbose {
-		verb := " call"
-		if n == 1 {
-			verb = " calls"
+	if n := len(manual); n > 0 && !o.verbose {
+		verb := " was"
+		if n != 1 {
+			verb = " were"
 		}
-		lg.warnf(c.Stderr, "%s vendor transforms whose effect is not public; their changes were not made (--verbose lists them)", plural(n, "rule")+verb)
+		lg.warnf(c.Stderr, "%s%s not made and %s left to do by hand (--verbose lists them, and --report says what to do)", plural(n, "vendor change"), verb, map[bool]string{true: "is", false: "are"}[n == 1])
 	}
-	for _, n := range engine.NoticesOf(notices, engine.NoticeNotImplemented) {
+	for _, n := range manual {
 		if o.verbose {
 			lg.warnf(c.Stderr, "%s", mk.text(n.String()))
 		} else {

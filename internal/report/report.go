@@ -105,6 +105,8 @@ type Notice struct {
 	Message   string            `json:"message"`
 	Transform string            `json:"transform,omitempty"`
 	Reason    string            `json:"reason,omitempty"`
+	Needs     engine.Need       `json:"needs,omitempty"`
+	Action    string            `json:"action,omitempty"`
 	// Text is the notice as the console prints it.
 	Text string `json:"-"`
 }
@@ -221,7 +223,7 @@ func Build(run Run) (*Report, error) {
 	mk := run.Masker
 	for _, n := range res.Notices {
 		r.Notices = append(r.Notices, Notice{Code: n.Code, Rule: n.RuleID, File: n.File, Pointer: n.Pointer,
-			Message: mk.Text(n.Message), Transform: n.Transform, Reason: mk.Text(n.Reason), Text: mk.Text(n.String())})
+			Message: mk.Text(n.Message), Transform: n.Transform, Reason: mk.Text(n.Reason), Needs: n.Needs, Action: mk.Text(n.Action), Text: mk.Text(n.String())})
 	}
 	for _, u := range res.Unmatched {
 		r.Unmatched = append(r.Unmatched, u.ID)
