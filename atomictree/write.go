@@ -36,6 +36,9 @@ type Options struct {
 	// (entities the upgrade deleted). A Writer removes these and those given to Commit,
 	// which a streamed upgrade only knows at the end.
 	Remove []string
+
+	// hooks, set only by this package's tests, become the Writer's.
+	hooks *testHooks
 }
 
 // Report says what WriteTree or Writer.Commit did.
@@ -56,21 +59,16 @@ const (
 	partialDir = ".amupgrade-partial"
 )
 
-// Hooks for tests. They are package variables rather than options because the only callers
-// that may set them are this package's tests, and production code must not be able to.
-var (
-	// testHookWriteFile runs in Put before each file is written; an error fails that file.
-	testHookWriteFile func(rel string) error
-	// testHookExchange replaces the RENAME_EXCHANGE system call.
-	testHookExchange func(staging, out string) error
-	// testHookSwapStep runs at the named points of the swap, so a crash test can kill there.
-	testHookSwapStep func(step string)
-)
-
-func treeSwapStep(step string) {
-	if testHookSwapStep != nil {
-		testHookSwapStep(step)
-	}
+// testHooks are the points at which this package's tests step into a Writer: they are a field
+// of the Writer, given through Options.hooks, which only this package can set, so that
+// production code cannot reach them and tests with different hooks run in parallel.
+type testHooks struct {
+	// writeFile runs in Put before each file is written; an error fails that file.
+	writeFile func(rel string) error
+	// exchange replaces the RENAME_EXCHANGE system call.
+	exchange func(staging, out string) error
+	// swapStep runs at the named points of the swap, so a crash test can kill there.
+	swapStep func(step string)
 }
 
 // WriteTree makes `out` hold the new tree, atomically: at every instant (including SIGKILL at any

@@ -17,9 +17,6 @@ import (
 // exchangeDirs swaps the folders staging and out in one step, so that no observer, and no crash,
 // ever sees out missing or half old, half new.
 func exchangeDirs(staging, out string) error {
-	if testHookExchange != nil {
-		return testHookExchange(staging, out)
-	}
 	if err := unix.Renameat2(unix.AT_FDCWD, staging, unix.AT_FDCWD, out, unix.RENAME_EXCHANGE); err != nil {
 		return &os.LinkError{Op: "exchange", Old: staging, New: out, Err: err}
 	}

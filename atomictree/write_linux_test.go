@@ -28,6 +28,7 @@ func unmount(target string) error {
 // finds that it cannot be renamed; the staged files then cross into it by copy. No hook: the
 // kernel gives the errors.
 func TestWriterBindMount(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src, out := filepath.Join(dir, "src"), filepath.Join(dir, "out")
 	treetest.Make(t, src, map[string]string{"old.json": "o", "kept/k.json": "k"})

@@ -65,6 +65,8 @@ type Writer struct {
 	// relaxed lists the folders of out made writable for a file-by-file write, to be given
 	// their modes back however the run ends.
 	relaxed []dirMode
+
+	hooks testHooks
 }
 
 // newDirPerm is the mode of a folder of the new tree that the old tree did not have.
@@ -92,6 +94,9 @@ func NewWriter(ctx context.Context, out string, opts Options) (*Writer, error) {
 		return nil, err
 	}
 	w := &Writer{ctx: ctx, out: out, clean: opts.Clean, removed: removed, index: newTreeIndex()}
+	if opts.hooks != nil {
+		w.hooks = *opts.hooks
+	}
 	parent := filepath.Dir(out)
 
 	outInfo, err := os.Lstat(out)
@@ -178,8 +183,8 @@ func (w *Writer) Put(f File) error {
 		}
 		name = nativePath(w.root, f.Path)
 	}
-	if testHookWriteFile != nil {
-		if err := testHookWriteFile(f.Path); err != nil {
+	if w.hooks.writeFile != nil {
+		if err := w.hooks.writeFile(f.Path); err != nil {
 			return w.fail(treeWriteErr(f.Path, err, w.out))
 		}
 	}
@@ -318,7 +323,7 @@ func (w *Writer) swap(ctx context.Context) (Report, error) {
 	}
 	rep := Report{Written: w.index.files}
 
-	treeSwapStep("before-swap")
+	w.swapStep("before-swap")
 	if w.outInfo == nil {
 		if err := os.Rename(w.staging, out); err != nil {
 			return w.discard(fmt.Errorf("moving the new tree into place at %s: %w; check %s and run again: nothing was written", out, err, parent))
@@ -328,9 +333,9 @@ func (w *Writer) swap(ctx context.Context) (Report, error) {
 		return rep, nil
 	}
 
-	err := exchangeDirs(w.staging, out)
+	err := w.exchange(w.staging, out)
 	if err == nil {
-		treeSwapStep("after-swap")
+		w.swapStep("after-swap")
 		// staging now holds the old tree. Failing to delete it does not undo the upgrade;
 		// Recover retries on the next run.
 		_ = removeTree(w.staging)
@@ -354,7 +359,7 @@ func (w *Writer) swap(ctx context.Context) (Report, error) {
 		}
 		return w.discard(fmt.Errorf("moving the old tree %s aside: %w; check %s and run again: the output folder was not changed", out, err, parent))
 	}
-	treeSwapStep("between-renames")
+	w.swapStep("between-renames")
 	if err := os.Rename(w.staging, out); err != nil {
 		if rerr := os.Rename(old, out); rerr != nil {
 			// Both trees stay where they are, for Recover or the user.
@@ -364,7 +369,7 @@ func (w *Writer) swap(ctx context.Context) (Report, error) {
 		return w.discard(fmt.Errorf("moving the new tree into %s: %w; check %s and run again: the output folder was not changed", out, err, parent))
 	}
 	w.staging = ""
-	treeSwapStep("after-swap")
+	w.swapStep("after-swap")
 	_ = removeTree(old)
 	syncDir(parent)
 	return rep, nil
@@ -676,6 +681,21 @@ func (e *duplicateError) Is(target error) bool { return target == fs.ErrExist }
 
 func fileAndFolderError(rel string) error {
 	return fmt.Errorf("%q is both a file and a folder in the new tree; this is a bug in the upgrade, please report it", rel)
+}
+
+// exchange swaps the folders staging and out (see exchangeDirs), or runs the test hook instead.
+func (w *Writer) exchange(staging, out string) error {
+	if w.hooks.exchange != nil {
+		return w.hooks.exchange(staging, out)
+	}
+	return exchangeDirs(staging, out)
+}
+
+// swapStep tells a test that the swap reached step.
+func (w *Writer) swapStep(step string) {
+	if w.hooks.swapStep != nil {
+		w.hooks.swapStep(step)
+	}
 }
 
 func (w *Writer) partialName(n int) string {
