@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/amupgrade/amupgrade/internal/rawfile"
 )
 
 // Writer builds a new tree file by file and swaps it in at Commit, with the guarantees of
@@ -524,7 +526,9 @@ func carryEntry(src, dst string, info fs.FileInfo) error {
 	if !info.Mode().IsRegular() {
 		return linkErr
 	}
-	in, err := os.Open(src)
+	// The entry was a regular file when listed; whatever took its place since (a FIFO would
+	// block the copy for ever) is refused.
+	in, err := rawfile.Open(src)
 	if err != nil {
 		return err
 	}
