@@ -30,7 +30,10 @@ type dirMode struct {
 // enterInPlace makes the writer write file by file, for the given reason: Put writes into
 // out/partialDir from now on.
 func (w *Writer) enterInPlace(reason string) error {
-	w.inPlace = reason
+	if !w.allowNonAtomic {
+		return &NonAtomicError{Folder: w.out, Reason: reason}
+	}
+	w.inPlace = reason + nonAtomicTail
 	out := w.out
 	// Read-only folders of out must still receive their new files, as they do in a staging
 	// folder; each gets its mode back when the run ends, however it ends.
@@ -114,6 +117,7 @@ func (w *Writer) moveInPlace(ctx context.Context, reason string) (Report, error)
 	}
 	_ = removeTree(staging)
 	w.staging = ""
+	w.unlockStaging(false)
 	return w.finishInPlace(ctx)
 }
 

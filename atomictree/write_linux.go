@@ -64,6 +64,17 @@ func sameDevice(a, b fs.FileInfo) bool {
 	return !ok1 || !ok2 || sa.Dev == sb.Dev
 }
 
+// isMountRoot reports whether dir is the root of a mount, a bind mount included, which the
+// device check cannot see: a bind mount of a folder of the same file system is on the same
+// device as its parent. Kernels before 5.8 do not say; the swap then finds out (EBUSY).
+func isMountRoot(dir string) bool {
+	var st unix.Statx_t
+	if err := unix.Statx(unix.AT_FDCWD, dir, unix.AT_SYMLINK_NOFOLLOW, 0, &st); err != nil {
+		return false
+	}
+	return st.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT != 0 && st.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0
+}
+
 // createFile creates name, which must not exist, with exactly perm, and writes data into it.
 // Trees have tens of thousands of small files, so it uses the system calls directly: an
 // os.File costs more per file (poller registration, finalizer) than the write does.

@@ -56,6 +56,9 @@ func syncDir(dir string) {
 // sameDevice cannot tell outside Linux; a mount point is then caught by the rename failing.
 func sameDevice(a, b fs.FileInfo) bool { return true }
 
+// isMountRoot cannot tell outside Linux; a mount point is then caught by the rename failing.
+func isMountRoot(dir string) bool { return false }
+
 // createFile creates name, which must not exist, with exactly perm, and writes data into it.
 // The explicit chmod is there because the umask of whoever runs the upgrade must not change the
 // modes of production configuration.

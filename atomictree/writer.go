@@ -68,6 +68,13 @@ type Writer struct {
 	// their modes back however the run ends.
 	relaxed []dirMode
 
+	// lock is the caller's lock on out (Options.Lock), nil when none; stagingLock locks the
+	// staging folder while it exists, and out once it is swapped in.
+	lock        *Lock
+	stagingLock *os.File
+	// allowNonAtomic: out may be written file by file (Options.AllowNonAtomic).
+	allowNonAtomic bool
+
 	hooks testHooks
 }
 
@@ -95,7 +102,7 @@ func NewWriter(ctx context.Context, out string, opts Options) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{ctx: ctx, out: out, clean: opts.Clean, removed: removed, index: newTreeIndex()}
+	w := &Writer{ctx: ctx, out: out, clean: opts.Clean, removed: removed, index: newTreeIndex(), lock: opts.Lock, allowNonAtomic: opts.AllowNonAtomic}
 	if opts.hooks != nil {
 		w.hooks = *opts.hooks
 	}
@@ -117,8 +124,8 @@ func NewWriter(ctx context.Context, out string, opts Options) (*Writer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading %s, the folder holding the output: %w; check that it is accessible and run again", parent, err)
 		}
-		if !sameDevice(outInfo, parentInfo) {
-			return w.inPlaceFromStart(fmt.Sprintf("output folder %s is a mount point: written file by file, not swapped atomically", out))
+		if !sameDevice(outInfo, parentInfo) || isMountRoot(out) {
+			return w.inPlaceFromStart(fmt.Sprintf("output folder %s is a mount point", out))
 		}
 	}
 
@@ -139,11 +146,16 @@ func NewWriter(ctx context.Context, out string, opts Options) (*Writer, error) {
 	if err != nil {
 		w.removeMadeParents()
 		if outInfo != nil && (errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)) {
-			return w.inPlaceFromStart(fmt.Sprintf("cannot create a staging folder beside output folder %s (%v): written file by file, not swapped atomically", out, err))
+			return w.inPlaceFromStart(fmt.Sprintf("cannot create a staging folder beside output folder %s (%v)", out, err))
 		}
 		return nil, fmt.Errorf("creating a staging folder beside %s: %w; make %s writable and run again: the output folder was not changed", out, err, parent)
 	}
 	w.root, w.staging, w.suffix = staging, staging, suffix
+	if w.stagingLock, err = lockStaging(staging); err != nil {
+		_ = removeTree(staging)
+		w.removeMadeParents()
+		return nil, fmt.Errorf("locking the staging folder %s: %w; run again", staging, err)
+	}
 	w.mask = createMask(staging)
 	return w, nil
 }
@@ -272,6 +284,7 @@ func (w *Writer) discard(err error) (Report, error) {
 		_ = removeTree(w.staging)
 		w.staging = ""
 	}
+	w.unlockStaging(false)
 	if w.partialMade {
 		_ = removeTree(filepath.Join(w.out, partialDir))
 		w.partialMade = false
@@ -279,6 +292,20 @@ func (w *Writer) discard(err error) (Report, error) {
 	w.restoreModes()
 	w.removeMadeParents()
 	return Report{}, err
+}
+
+// unlockStaging lets go of the staging folder's lock, or, when it was swapped in as out, hands
+// it to the caller's Lock, which keeps the new tree locked until it is released.
+func (w *Writer) unlockStaging(swapped bool) {
+	if w.stagingLock == nil {
+		return
+	}
+	if swapped && w.lock != nil {
+		w.lock.adopt(w.stagingLock)
+	} else {
+		w.stagingLock.Close()
+	}
+	w.stagingLock = nil
 }
 
 // removeMadeParents removes the folders NewWriter made to hold out, deepest first, as long
@@ -331,6 +358,7 @@ func (w *Writer) swap(ctx context.Context) (Report, error) {
 			return w.discard(fmt.Errorf("moving the new tree into place at %s: %w; check %s and run again: nothing was written", out, err, parent))
 		}
 		w.staging = ""
+		w.unlockStaging(true)
 		syncDir(parent)
 		return rep, nil
 	}
@@ -342,6 +370,7 @@ func (w *Writer) swap(ctx context.Context) (Report, error) {
 		// Recover retries on the next run.
 		_ = removeTree(w.staging)
 		w.staging = ""
+		w.unlockStaging(true)
 		syncDir(parent)
 		return rep, nil
 	}
@@ -366,11 +395,13 @@ func (w *Writer) swap(ctx context.Context) (Report, error) {
 		if rerr := os.Rename(old, out); rerr != nil {
 			// Both trees stay where they are, for Recover or the user.
 			w.staging = ""
+			w.unlockStaging(false)
 			return Report{}, fmt.Errorf("moving the new tree into %s: %w; and putting the old tree back failed too: %v; rename %s to %s by hand", out, err, rerr, old, out)
 		}
 		return w.discard(fmt.Errorf("moving the new tree into %s: %w; check %s and run again: the output folder was not changed", out, err, parent))
 	}
 	w.staging = ""
+	w.unlockStaging(true)
 	w.swapStep("after-swap")
 	_ = removeTree(old)
 	syncDir(parent)

@@ -562,7 +562,7 @@ func TestWriterMountPoint(t *testing.T) {
 	t.Parallel()
 	s := writerSetup{name: "mount-point", mount: true}
 	out := s.prepare(t, map[string]string{"old.json": "o", "a/x.json": "old x"})
-	w, err := NewWriter(t.Context(), out, Options{Clean: true})
+	w, err := NewWriter(t.Context(), out, Options{Clean: true, AllowNonAtomic: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -620,7 +620,7 @@ func TestWriterReadOnlyParent(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.Chmod(parent, 0o755) })
-	w, err := NewWriter(t.Context(), out, Options{Clean: true})
+	w, err := NewWriter(t.Context(), out, Options{Clean: true, AllowNonAtomic: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,9 +7,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/amupgrade/amupgrade/engine"
 	"github.com/amupgrade/amupgrade/ruleset"
@@ -62,7 +62,7 @@ func (c *CLI) interruptible() func() {
 // the exit code.
 func (c *CLI) Run(ctx context.Context, args []string) int {
 	code := ExitOK
-	cmd := c.command(&code)
+	cmd := c.command(&code, args)
 	if err := cmd.Run(ctx, args); err != nil {
 		return c.fail(ctx, err)
 	}
@@ -114,7 +114,7 @@ func isFlagError(err error) bool {
 		strings.Contains(s, "invalid value") || strings.Contains(s, "invalid boolean")
 }
 
-func (c *CLI) command(code *int) *ucli.Command {
+func (c *CLI) command(code *int, args []string) *ucli.Command {
 	return &ucli.Command{
 		Name:      "amupgrade",
 		Usage:     "upgrade PingAM / ForgeRock AM configuration to a later AM version",
@@ -159,6 +159,7 @@ func (c *CLI) command(code *int) *ucli.Command {
 			if err != nil {
 				return err
 			}
+			o.args = args
 			defer c.interruptible()()
 			*code, err = c.upgrade(ctx, o)
 			return err
@@ -200,6 +201,8 @@ func upgradeFlags() []ucli.Flag {
 		&ucli.BoolFlag{Name: "show-reprinted", Usage: "--diff and the HTML report also show the diffs of files only re-printed in AM's layout"},
 		&ucli.BoolFlag{Name: "strict", Usage: "a rule that applies to no document, or a placeholder a rule would overwrite, is an error"},
 		&ucli.BoolFlag{Name: "show-secrets", Usage: "show passwords and secrets in diffs, logs and reports (masked by default)"},
+		&ucli.BoolFlag{Name: "allow-non-atomic", Usage: "where the output folder cannot be swapped atomically (a mount point), write it file by file: a run killed half-way then leaves a mix of old and new files"},
+		&ucli.DurationFlag{Name: "lock-wait", Value: defaultLockWait, Usage: "how long to wait while another run uses the input or output folder; 0 refuses at once"},
 	}
 	for _, f := range flags {
 		switch f := f.(type) {
@@ -215,6 +218,10 @@ func upgradeFlags() []ucli.Flag {
 	}
 	return flags
 }
+
+// defaultLockWait is how long a run waits for another that uses its folders: a few runs of a
+// large tree.
+const defaultLockWait = 30 * time.Second
 
 // options are the parsed flags of an upgrade.
 type options struct {
@@ -235,8 +242,13 @@ type options struct {
 	showSecrets   bool
 	showReprinted bool
 	tomcatXML     string
-	render        engine.RenderOptions
-	engine        engine.Options
+	// allowNonAtomic: an output that cannot be swapped may be written file by file.
+	allowNonAtomic bool
+	lockWait       time.Duration
+	// args is the command line, for the lock file: who holds the folder.
+	args   []string
+	render engine.RenderOptions
+	engine engine.Options
 }
 
 func readOptions(cmd *ucli.Command) (*options, error) {
@@ -246,7 +258,10 @@ func readOptions(cmd *ucli.Command) (*options, error) {
 		dryRun: cmd.Bool("dry-run"), diff: cmd.Bool("diff"), check: cmd.Bool("check"),
 		report: cmd.String("report"), log: cmd.String("log-output"), verbose: cmd.Bool("verbose"),
 		quiet: cmd.Bool("quiet"), strict: cmd.Bool("strict"), cleanSet: cmd.IsSet("clean"), showSecrets: cmd.Bool("show-secrets"), showReprinted: cmd.Bool("show-reprinted"),
-		tomcatXML: cmd.String("tomcat-server-xml"),
+		tomcatXML: cmd.String("tomcat-server-xml"), allowNonAtomic: cmd.Bool("allow-non-atomic"), lockWait: cmd.Duration("lock-wait"),
+	}
+	if o.lockWait < 0 {
+		return nil, &usageError{fmt.Sprintf("--lock-wait takes a duration of 0 or more, not %v", o.lockWait)}
 	}
 	if o.in == "" {
 		return nil, &usageError{"missing --inputConfig (-i): the tree to upgrade"}
@@ -286,39 +301,6 @@ func readOptions(cmd *ucli.Command) (*options, error) {
 		ReplaceVersionPlaceholders: cmd.Bool("replace-version-placeholders"),
 	}
 	return o, nil
-}
-
-// checkFolders refuses outputs that would destroy or mix with the input.
-func checkFolders(o *options) (inPlace bool, err error) {
-	if o.out == "" {
-		return false, nil
-	}
-	in, err1 := filepath.Abs(o.in)
-	out, err2 := filepath.Abs(o.out)
-	if err := errors.Join(err1, err2); err != nil {
-		return false, err
-	}
-	if real, err := filepath.EvalSymlinks(in); err == nil {
-		in = real
-	}
-	if real, err := filepath.EvalSymlinks(out); err == nil {
-		out = real
-	}
-	switch {
-	case in == out:
-		return true, nil
-	case strings.HasPrefix(out, in+string(filepath.Separator)):
-		return false, &usageError{fmt.Sprintf("the output folder %s is inside the input folder %s; choose a folder outside it, or the input folder itself to upgrade in place", o.out, o.in)}
-	case strings.HasPrefix(in, out+string(filepath.Separator)):
-		return false, &usageError{fmt.Sprintf("the input folder %s is inside the output folder %s, which would be replaced; choose another output folder", o.in, o.out)}
-	}
-	// --check and --diff write nothing, so what the output holds does not
-	// matter to them (a --dry-run still reports what the real run would).
-	entries, err := os.ReadDir(out)
-	if err == nil && len(entries) > 0 && !o.cleanSet && !o.check && !o.diff {
-		return false, &usageError{fmt.Sprintf("the output folder %s exists and is not empty; give --clean true to replace its contents, or --clean false to write over it and keep other files", o.out)}
-	}
-	return false, nil
 }
 
 // loadChain resolves the RULES arguments (or plans bundled steps) and
