@@ -151,22 +151,22 @@ func (l *Lock) try(opts LockOptions) (holder string, err error) {
 		}
 		return "", err
 	}
+	if !l.shared && l.file != nil && opts.Owner != "" {
+		// At once, for a run that finds the file locked. Best effort: the lock holds without
+		// it; a run that finds it locked then only says that another run holds it.
+		if l.file.Truncate(0) == nil {
+			_, _ = l.file.WriteAt([]byte(opts.Owner+"\n"), 0)
+		}
+	}
 	d, err := lockDir(l.folder, l.shared)
 	if err != nil {
-		// The folder's holder is a run that has no lock file (or a Writer whose staging
-		// folder was just swapped in): what the lock file says is not about it.
-		l.closeFile()
+		// The folder's holder is a run that has no lock file: what the lock file says is
+		// not about it.
+		l.releaseFile()
 		return "", err
 	}
 	if d != nil {
 		l.dirs = append(l.dirs, d)
-	}
-	if !l.shared && l.file != nil && opts.Owner != "" {
-		// Best effort: the lock holds without it; a run that finds it locked then only says
-		// that another run holds it.
-		if l.file.Truncate(0) == nil {
-			_, _ = l.file.WriteAt([]byte(opts.Owner+"\n"), 0)
-		}
 	}
 	return "", nil
 }
@@ -227,14 +227,21 @@ func (l *Lock) tryFile() error {
 	return fmt.Errorf("locking %s: the lock file keeps being replaced; check what else removes it and run again", l.path)
 }
 
-// holder reads what the lock file says of the run that holds it, and closes it.
+// holder reads what the lock file says of the run that holds it, and closes it. The holder
+// writes it just after taking the lock, so an empty file is read again for a moment.
 func (l *Lock) holder() string {
 	if l.file == nil {
 		return ""
 	}
-	b, _ := io.ReadAll(io.LimitReader(l.file, 4096))
-	l.closeFile()
-	return strings.TrimSpace(string(b))
+	defer l.closeFile()
+	for range 10 {
+		b, _ := io.ReadAll(io.NewSectionReader(l.file, 0, 4096))
+		if s := strings.TrimSpace(string(b)); s != "" {
+			return s
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return ""
 }
 
 func (l *Lock) closeFile() {
@@ -312,27 +319,34 @@ func (l *Lock) Release() {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.file != nil {
-		// Only the last holder removes the file: a shared holder that cannot take it
-		// exclusively leaves it to the others. The removal comes before the unlock, so that a
-		// run waiting for this lock file finds it gone and makes a new one.
-		if !l.shared || flock(l.file, false) == nil {
-			if sameFile(l.file, l.path) {
-				_ = os.Remove(l.path)
-			}
-		}
-		l.closeFile()
-	}
+	// The folders first: a run that gets the lock file then finds them free.
 	for _, d := range l.dirs {
 		d.Close()
 	}
 	l.dirs = nil
+	l.releaseFile()
 	for _, d := range l.madeParents {
 		if os.Remove(d) != nil {
 			break
 		}
 	}
 	l.madeParents = nil
+}
+
+// releaseFile unlocks and closes the lock file, and removes it unless another holder still
+// has it locked shared (a shared holder that cannot take it exclusively leaves it to the
+// others). The removal comes before the unlock, so that a run waiting for this lock file
+// finds it gone and makes a new one.
+func (l *Lock) releaseFile() {
+	if l.file == nil {
+		return
+	}
+	if !l.shared || flock(l.file, false) == nil {
+		if sameFile(l.file, l.path) {
+			_ = os.Remove(l.path)
+		}
+	}
+	l.closeFile()
 }
 
 // removeStaleLock removes the lock file of out when no run holds it: a run killed left it.

@@ -30,6 +30,7 @@ func TestBinary(t *testing.T) {
 	t.Run("kill in place", func(t *testing.T) { testKillInPlace(t, bin) })
 	t.Run("unreadable", func(t *testing.T) { testUnreadable(t, bin) })
 	t.Run("in place, parent not writable", func(t *testing.T) { testReadOnlyParent(t, bin) })
+	t.Run("concurrent runs", func(t *testing.T) { testConcurrentRuns(t, bin) })
 }
 
 func buildBinary(t *testing.T) string {
