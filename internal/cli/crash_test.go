@@ -31,6 +31,7 @@ func TestBinary(t *testing.T) {
 	t.Run("unreadable", func(t *testing.T) { testUnreadable(t, bin) })
 	t.Run("in place, parent not writable", func(t *testing.T) { testReadOnlyParent(t, bin) })
 	t.Run("concurrent runs", func(t *testing.T) { testConcurrentRuns(t, bin) })
+	t.Run("kill with report and log", func(t *testing.T) { testKillReportLog(t, bin) })
 }
 
 func buildBinary(t *testing.T) string {
