@@ -192,9 +192,8 @@ func (w *Writer) finishInPlace(ctx context.Context) (Report, error) {
 		}
 		rep.Written++
 	}
-	if err := os.Remove(tmp); err != nil {
-		return mixed(fmt.Errorf("removing %s: %w", tmp, err))
-	}
+	// The partial folder stays until the old files are pruned and all is on disk: a kill
+	// before then leaves it, for Recover to say that out may hold a mix.
 	roots := []string{"."}
 	if !w.clean {
 		roots = slices.Sorted(func(yield func(string) bool) {
@@ -213,6 +212,10 @@ func (w *Writer) finishInPlace(ctx context.Context) (Report, error) {
 	if err := syncTree(out); err != nil {
 		return mixed(fmt.Errorf("flushing %s to disk: %w", out, err))
 	}
+	if err := os.Remove(tmp); err != nil {
+		return mixed(fmt.Errorf("removing %s: %w", tmp, err))
+	}
+	syncDir(out)
 	return rep, nil
 }
 
@@ -258,6 +261,9 @@ func pruneTree(out, root string, ix *treeIndex) error {
 			return nil
 		}
 		rel := filepath.ToSlash(strings.TrimPrefix(full, out+string(filepath.Separator)))
+		if rel == partialDir {
+			return filepath.SkipDir
+		}
 		if d.IsDir() && ix.isDir(rel) {
 			return nil
 		}

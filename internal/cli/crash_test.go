@@ -32,6 +32,7 @@ func TestBinary(t *testing.T) {
 	t.Run("in place, parent not writable", func(t *testing.T) { testReadOnlyParent(t, bin) })
 	t.Run("concurrent runs", func(t *testing.T) { testConcurrentRuns(t, bin) })
 	t.Run("kill with report and log", func(t *testing.T) { testKillReportLog(t, bin) })
+	t.Run("in place on a mount point", func(t *testing.T) { testMountPoint(t, bin) })
 }
 
 func buildBinary(t *testing.T) string {
