@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // outFile is a file the run writes beside the trees, a report or a log, written to a
@@ -21,7 +22,8 @@ type outFile struct {
 	f    *os.File
 	// made are the folders made to hold it, deepest first, removed if the run writes nothing.
 	made []string
-	err  error // the first write error
+	mu   sync.Mutex // for Write and Err, which the log may get from several goroutines
+	err  error      // the first write error
 }
 
 // tmpInfix names the temporary file of an outFile: .NAME.amupgrade-tmp-N beside NAME.
@@ -92,6 +94,8 @@ func removeStaleTemps(path string) {
 // Write writes to the temporary file; the first error sticks, and is returned by every later
 // call and by Commit.
 func (o *outFile) Write(b []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if o.err != nil {
 		return 0, o.err
 	}
@@ -103,14 +107,18 @@ func (o *outFile) Write(b []byte) (int, error) {
 }
 
 // Err returns the first write error.
-func (o *outFile) Err() error { return o.err }
+func (o *outFile) Err() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
 
 // Commit flushes the temporary file to disk and renames it into place.
 func (o *outFile) Commit() error {
 	if o.f == nil {
 		return errors.New("written already")
 	}
-	err := o.err
+	err := o.Err()
 	if err == nil {
 		err = o.f.Sync()
 	}

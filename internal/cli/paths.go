@@ -102,8 +102,8 @@ func checkSideFiles(o *options, p runPaths, writes, inPlace bool) (reportInTree 
 	if p.report == "" || !within(p.report, p.out) {
 		return "", nil
 	}
-	if p.report == p.out {
-		return "", &usageError{fmt.Sprintf("--report %s is the output folder itself; name a file", o.report)}
+	if fi, err := os.Stat(p.report); p.report == p.out || (err == nil && fi.IsDir()) {
+		return "", &usageError{fmt.Sprintf("--report %s is a folder; name a file", o.report)}
 	}
 	rel := filepath.ToSlash(strings.TrimPrefix(p.report, p.out+string(filepath.Separator)))
 	if err := atomictree.CheckTreePath(rel); err != nil {

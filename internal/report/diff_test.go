@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -64,7 +65,10 @@ func TestUnifiedDiffMatchesGoInternal(t *testing.T) {
 // Beyond maxDiffBytes a note says where the files first differ, at once.
 func TestUnifiedDiffTooLarge(t *testing.T) {
 	t.Parallel()
-	old, new := bigFile(maxDiffBytes/2+1, 1000)
+	line := []byte("    \"attribute\" : \"value\",\n")
+	old := bytes.Repeat(line, maxDiffBytes/2/len(line)+1)
+	new := bytes.Clone(old)
+	copy(new[2*len(line):], "    \"changed")
 	got := string(unifiedDiff("a/big.json", old, "b/big.json", new))
 	want := fmt.Sprintf("diff a/big.json b/big.json\n--- a/big.json\n+++ b/big.json\n@@ too large to diff: %d bytes before, %d after (the limit is 32 MiB for both); the first change is on line 3 @@\n", len(old), len(new))
 	if d := cmp.Diff(want, got); d != "" {
