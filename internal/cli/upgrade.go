@@ -261,6 +261,9 @@ func (u *upgradeRun) plan(ctx context.Context) error {
 	if err := checkTargetRange(o, set); err != nil {
 		return err
 	}
+	// Before the rules load on another goroutine: loading a file rewrites what
+	// VersionHints reads.
+	hints := set.VersionHints()
 	var planned chan error
 	switch {
 	case len(o.rules) > 0:
@@ -286,7 +289,7 @@ func (u *upgradeRun) plan(ctx context.Context) error {
 		u.tree, err = engine.ScanTree(o.in)
 	}
 	if err == nil {
-		u.evidence, err = u.tree.VersionEvidence(ctx, set.VersionHints())
+		u.evidence, err = u.tree.VersionEvidence(ctx, hints)
 	}
 	if planned != nil {
 		if perr := <-planned; err == nil && perr != nil {
