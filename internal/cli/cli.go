@@ -152,7 +152,7 @@ func (c *CLI) command(code *int, args []string) *ucli.Command {
 			if cmd.Bool("migrationMode") { // internal/cli/migrate.go
 				defer c.interruptible()()
 				var err error
-				*code, err = c.runMigration(ctx, cmd)
+				*code, err = c.runMigration(ctx, cmd, args)
 				return err
 			}
 			o, err := readOptions(cmd)

@@ -54,7 +54,7 @@ func BenchmarkDiff(b *testing.B) {
 						case "ours":
 							unifiedDiff("a/big.json", old, "b/big.json", new)
 						case "collector":
-							c := NewCollector(engine.FBC, true, Masker{})
+							c := NewCollector(engine.FBC, DiffChanged, Masker{})
 							c.Observe(&engine.FileResult{Path: "big.json", In: old, Out: new, JSON: true})
 							if len(c.Diffs()) != 1 {
 								b.Fatal("no diff")
