@@ -15,6 +15,15 @@
 //	w.Put(atomictree.File{Path: "realm/root/x.json", Data: data})
 //	rep, err := w.Commit(ctx, nil)     // the new tree replaces the old one
 //
-// Where the folder cannot be swapped (a mount point), the tree is written
-// into it file by file and Report.NonAtomic says so.
+// Where the folder cannot be swapped (a mount point, a parent that is not
+// writable), NewWriter or Commit refuse with ErrNonAtomic, the folder as it
+// was, unless Options.AllowNonAtomic: the tree is then written into it file by
+// file and Report.NonAtomic says so.
+//
+// Two runs on one folder would destroy it. LockFolder keeps them apart: a run
+// locks the folder it replaces (and, shared, the one it reads) before Recover,
+// and gives the lock to the Writer in Options.Lock, which keeps its staging
+// folder locked too; Recover never touches a live writer's folders. Resolve
+// follows every link of a path, so that callers compare the folders they are
+// given as the kernel will reach them.
 package atomictree

@@ -2,10 +2,12 @@ package atomictree_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/amupgrade/amupgrade/atomictree"
@@ -63,4 +65,45 @@ func ExampleWriter() {
 	// written: 3
 	// global/secret.json
 	// realm/root/service.json
+}
+
+// A run that replaces a folder locks it first, then tidies what a killed run left, then
+// writes; a second run meanwhile is refused (or waits, with LockOptions.Wait), and is told who
+// holds the folder.
+func ExampleLockFolder() {
+	dir, err := os.MkdirTemp("", "amupgrade-example-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "upgraded")
+
+	ctx := context.Background()
+	lock, err := atomictree.LockFolder(ctx, out, atomictree.LockOptions{Owner: "the first run"})
+	if err != nil {
+		panic(err)
+	}
+	defer lock.Release()
+	if _, err := atomictree.Recover(out); err != nil {
+		panic(err)
+	}
+
+	_, err = atomictree.LockFolder(ctx, out, atomictree.LockOptions{})
+	fmt.Println(errors.Is(err, atomictree.ErrLocked))
+	fmt.Println(strings.TrimPrefix(err.Error(), out+" "))
+
+	w, err := atomictree.NewWriter(ctx, out, atomictree.Options{Clean: true, Lock: lock})
+	if err != nil {
+		panic(err)
+	}
+	defer w.Abort()
+	if err := w.Put(atomictree.File{Path: "a.json", Data: []byte("{}")}); err != nil {
+		panic(err)
+	}
+	if _, err := w.Commit(ctx, nil); err != nil {
+		panic(err)
+	}
+	// Output:
+	// true
+	// is in use by another run (the first run); wait until it has finished, then run again
 }

@@ -36,6 +36,20 @@ type Options struct {
 	// (entities the upgrade deleted). A Writer removes these and those given to Commit,
 	// which a streamed upgrade only knows at the end.
 	Remove []string
+
+	// Lock, when set, is the caller's lock on the output folder (see LockFolder): the Writer
+	// adds its staging folder to it, so that the new tree stays locked after the swap until
+	// the caller releases the lock. The caller takes the lock before Recover and NewWriter.
+	Lock *Lock
+	// AllowNonAtomic lets the Writer write the tree into the output folder file by file
+	// where the folder cannot be swapped (a mount point, a parent that is not writable). A
+	// SIGKILL then leaves a mix of old and new files. Without it, NewWriter or Commit refuse
+	// with an error for which errors.Is(err, ErrNonAtomic) holds, and the output folder is
+	// not changed.
+	AllowNonAtomic bool
+
+	// hooks, set only by this package's tests, become the Writer's.
+	hooks *testHooks
 }
 
 // Report says what WriteTree or Writer.Commit did.
@@ -56,21 +70,36 @@ const (
 	partialDir = ".amupgrade-partial"
 )
 
-// Hooks for tests. They are package variables rather than options because the only callers
-// that may set them are this package's tests, and production code must not be able to.
-var (
-	// testHookWriteFile runs in Put before each file is written; an error fails that file.
-	testHookWriteFile func(rel string) error
-	// testHookExchange replaces the RENAME_EXCHANGE system call.
-	testHookExchange func(staging, out string) error
-	// testHookSwapStep runs at the named points of the swap, so a crash test can kill there.
-	testHookSwapStep func(step string)
-)
+// ErrNonAtomic is the error, under a *NonAtomicError, of a Writer that finds that the output
+// folder cannot be swapped when Options.AllowNonAtomic is not set.
+var ErrNonAtomic = errors.New("cannot be replaced atomically")
 
-func treeSwapStep(step string) {
-	if testHookSwapStep != nil {
-		testHookSwapStep(step)
-	}
+// NonAtomicError says why the output folder cannot be swapped, when the Writer may not write
+// it file by file. Nothing was written.
+type NonAtomicError struct {
+	Folder string
+	Reason string // "output folder x is a mount point", …
+}
+
+func (e *NonAtomicError) Error() string {
+	return e.Reason + ", so it cannot be replaced atomically: written file by file, a run killed half-way would leave a mix of old and new files; the output folder was not changed"
+}
+
+func (e *NonAtomicError) Is(target error) bool { return target == ErrNonAtomic }
+
+// nonAtomicTail ends Report.NonAtomic.
+const nonAtomicTail = ": written file by file, not swapped atomically"
+
+// testHooks are the points at which this package's tests step into a Writer: they are a field
+// of the Writer, given through Options.hooks, which only this package can set, so that
+// production code cannot reach them and tests with different hooks run in parallel.
+type testHooks struct {
+	// writeFile runs in Put before each file is written; an error fails that file.
+	writeFile func(rel string) error
+	// exchange replaces the RENAME_EXCHANGE system call.
+	exchange func(staging, out string) error
+	// swapStep runs at the named points of the swap, so a crash test can kill there.
+	swapStep func(step string)
 }
 
 // WriteTree makes `out` hold the new tree, atomically: at every instant (including SIGKILL at any
@@ -84,13 +113,23 @@ func treeSwapStep(step string) {
 // files are written into out one by one and Report.NonAtomic says so.
 //
 // WriteTree is a Writer fed from a slice. Since the whole tree is at hand, it checks every
-// path first, so that a bad tree is refused before anything is written.
+// path first, so that a bad tree is refused before anything is written. Unless opts.Lock is
+// set, it locks out for its duration, without waiting: while another run holds out, it fails
+// with ErrLocked.
 func WriteTree(ctx context.Context, out string, files []File, opts Options) (Report, error) {
 	if err := ctx.Err(); err != nil {
 		return Report{}, err
 	}
 	if err := checkFiles(files, opts); err != nil {
 		return Report{}, err
+	}
+	if opts.Lock == nil {
+		l, err := LockFolder(ctx, out, LockOptions{})
+		if err != nil {
+			return Report{}, err
+		}
+		defer l.Release()
+		opts.Lock = l
 	}
 	w, err := NewWriter(ctx, out, opts)
 	if err != nil {
@@ -121,8 +160,10 @@ func checkFiles(files []File, opts Options) error {
 }
 
 // Recover cleans up what a killed WriteTree or Writer left beside `out` (staging folders, an
-// old tree parked during a fallback swap) and restores the old tree when the swap was interrupted
-// half-way. It is called at the start of every run. It returns what it did, for a log line.
+// old tree parked during a fallback swap, a lock file) and restores the old tree when the swap
+// was interrupted half-way. It is called at the start of every run, with out locked (see
+// LockFolder); even so, it leaves alone the folders that a Writer alive in another run holds.
+// It returns what it did, for a log line.
 func Recover(out string) ([]string, error) {
 	out, err := resolveOut(out)
 	if err != nil {
@@ -138,11 +179,15 @@ func Recover(out string) ([]string, error) {
 	}
 	var stagings, olds []string
 	for _, e := range entries {
-		if p, ok := leftoverName(e.Name(), base, stagingInfix); ok {
+		// A folder whose Writer is alive in another run is locked by it: never touched.
+		if p, ok := leftoverName(e.Name(), base, stagingInfix); ok && !inUse(filepath.Join(parent, p)) {
 			stagings = append(stagings, filepath.Join(parent, p))
-		} else if p, ok := leftoverName(e.Name(), base, oldInfix); ok {
+		} else if p, ok := leftoverName(e.Name(), base, oldInfix); ok && !inUse(filepath.Join(parent, p)) {
 			olds = append(olds, filepath.Join(parent, p))
 		}
+	}
+	if _, err := removeStaleLock(out); err != nil {
+		return nil, err
 	}
 
 	var did []string
@@ -205,35 +250,89 @@ func leftoverName(name, base, infix string) (string, bool) {
 	return name, true
 }
 
-// resolveOut makes out absolute and follows it if it is a symbolic link, so that the tree is
-// swapped where the link points rather than the link being replaced by a folder. A dangling link
-// resolves to its target, which is what Recover needs after a fallback swap was killed.
+// resolveOut resolves out (see Resolve), so that the tree is swapped where a link points
+// rather than the link being replaced by a folder, and refuses a file system root. A dangling
+// link resolves to its target, which is what Recover needs after a fallback swap was killed.
 func resolveOut(out string) (string, error) {
 	if out == "" {
 		return "", errors.New("no output folder given; pass one and run again")
 	}
-	abs, err := filepath.Abs(out)
+	abs, err := Resolve(out)
 	if err != nil {
-		return "", fmt.Errorf("resolving output folder %s: %w", out, err)
+		return "", err
 	}
-	for range 40 {
-		if filepath.Dir(abs) == abs {
-			return "", fmt.Errorf("output folder %s is a file system root, which cannot be swapped; choose a folder below it", abs)
-		}
-		fi, err := os.Lstat(abs)
-		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-			return abs, nil
-		}
-		target, err := os.Readlink(abs)
+	if filepath.Dir(abs) == abs {
+		return "", fmt.Errorf("output folder %s is a file system root, which cannot be swapped; choose a folder below it", abs)
+	}
+	return abs, nil
+}
+
+// Resolve returns the absolute path that p names once every symbolic link on its way is
+// followed, as the kernel follows them, including where the path goes on past what exists:
+// "lnk/new", where lnk links to /data/in, is /data/in/new, and "lnk/.." is the folder above
+// /data/in. What does not exist yet is cleaned as text. A run resolves every path it is given
+// before it compares them, so that no link can put an output inside its input.
+func Resolve(p string) (string, error) {
+	if p == "" {
+		return "", errors.New("empty path")
+	}
+	if !filepath.IsAbs(p) {
+		wd, err := os.Getwd()
 		if err != nil {
-			return "", fmt.Errorf("reading the link %s: %w; check it and run again", abs, err)
+			return "", fmt.Errorf("resolving %s: %w", p, err)
 		}
-		if !filepath.IsAbs(target) {
-			target = filepath.Join(filepath.Dir(abs), target)
-		}
-		abs = filepath.Clean(target)
+		p = wd + string(filepath.Separator) + p
 	}
-	return "", fmt.Errorf("output folder %s is a loop of symbolic links; fix it and run again", out)
+	vol := filepath.VolumeName(p)
+	done := vol + string(filepath.Separator)
+	todo := pathSegments(p[len(vol):])
+	links := 0
+	for len(todo) > 0 {
+		seg := todo[0]
+		todo = todo[1:]
+		if seg == ".." {
+			done = filepath.Dir(done)
+			continue
+		}
+		next := filepath.Join(done, seg)
+		fi, err := os.Lstat(next)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			// Nothing further exists, so no link either.
+			return filepath.Join(append([]string{next}, todo...)...), nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("resolving %s: %w; check that it is accessible and run again", p, err)
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			done = next
+			continue
+		}
+		if links++; links > 40 {
+			return "", fmt.Errorf("resolving %s: a loop of symbolic links at %s; fix it and run again", p, next)
+		}
+		target, err := os.Readlink(next)
+		if err != nil {
+			return "", fmt.Errorf("reading the link %s: %w; check it and run again", next, err)
+		}
+		if filepath.IsAbs(target) {
+			vol = filepath.VolumeName(target)
+			done = vol + string(filepath.Separator)
+			target = target[len(vol):]
+		}
+		todo = append(pathSegments(target), todo...)
+	}
+	return done, nil
+}
+
+// pathSegments splits p into its names, leaving out empty ones and ".".
+func pathSegments(p string) []string {
+	var segs []string
+	for seg := range strings.SplitSeq(filepath.ToSlash(p), "/") {
+		if seg != "" && seg != "." {
+			segs = append(segs, seg)
+		}
+	}
+	return segs
 }
 
 // makeStaging creates the staging folder beside out, and returns it with its random suffix,
@@ -394,20 +493,19 @@ func writeAdvice(err error) string {
 }
 
 // cannotRename reports, as a sentence for the user, why out can never be renamed, so that
-// Commit falls back to writing file by file; it returns "" for other errors.
+// Commit falls back to writing file by file (when allowed); it returns "" for other errors.
 func cannotRename(out, parent string, err error) string {
-	const tail = ": written file by file, not swapped atomically"
 	switch {
 	case errors.Is(err, syscall.EBUSY):
-		return "output folder " + out + " is a mount point or in use" + tail
+		return "output folder " + out + " is a mount point or in use"
 	case errors.Is(err, syscall.EXDEV):
-		return "output folder " + out + " is on another file system than " + parent + tail
+		return "output folder " + out + " is on another file system than " + parent
 	case errors.Is(err, fs.ErrPermission):
 		var le *os.LinkError
 		if errors.As(err, &le) {
 			err = le.Err
 		}
-		return "output folder " + out + " cannot be renamed in " + parent + " (" + err.Error() + ")" + tail
+		return "output folder " + out + " cannot be renamed in " + parent + " (" + err.Error() + ")"
 	}
 	return ""
 }

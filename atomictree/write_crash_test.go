@@ -70,21 +70,23 @@ func TestHelperWriteTree(t *testing.T) {
 	_, newTree := crashTrees()
 	// Each line is one write to a pipe, so lines from several workers do not mix.
 	perFile := crashRun * time.Duration(runtime.GOMAXPROCS(0)) / time.Duration(len(newTree))
-	testHookWriteFile = func(string) error {
-		fmt.Println("file")
-		time.Sleep(perFile)
-		return nil
-	}
-	testHookSwapStep = func(step string) {
-		fmt.Println("step " + step)
-		time.Sleep(crashPause)
+	hooks := &testHooks{
+		writeFile: func(string) error {
+			fmt.Println("file")
+			time.Sleep(perFile)
+			return nil
+		},
+		swapStep: func(step string) {
+			fmt.Println("step " + step)
+			time.Sleep(crashPause)
+		},
 	}
 	if os.Getenv(crashEnvMode) == "rename-aside" {
-		testHookExchange = func(staging, out string) error {
+		hooks.exchange = func(staging, out string) error {
 			return &os.LinkError{Op: "exchange", Old: staging, New: out, Err: syscall.ENOSYS}
 		}
 	}
-	if _, err := WriteTree(context.Background(), out, filesOf(newTree), Options{Clean: true}); err != nil {
+	if _, err := WriteTree(context.Background(), out, filesOf(newTree), Options{Clean: true, hooks: hooks}); err != nil {
 		fmt.Println("error:", err)
 		os.Exit(3)
 	}
@@ -92,6 +94,7 @@ func TestHelperWriteTree(t *testing.T) {
 }
 
 func TestWriteTreeSurvivesSIGKILL(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("needs SIGKILL")
 	}

@@ -30,7 +30,10 @@ type dirMode struct {
 // enterInPlace makes the writer write file by file, for the given reason: Put writes into
 // out/partialDir from now on.
 func (w *Writer) enterInPlace(reason string) error {
-	w.inPlace = reason
+	if !w.allowNonAtomic {
+		return &NonAtomicError{Folder: w.out, Reason: reason}
+	}
+	w.inPlace = reason + nonAtomicTail
 	out := w.out
 	// Read-only folders of out must still receive their new files, as they do in a staging
 	// folder; each gets its mode back when the run ends, however it ends.
@@ -114,6 +117,7 @@ func (w *Writer) moveInPlace(ctx context.Context, reason string) (Report, error)
 	}
 	_ = removeTree(staging)
 	w.staging = ""
+	w.unlockStaging(false)
 	return w.finishInPlace(ctx)
 }
 
@@ -188,9 +192,8 @@ func (w *Writer) finishInPlace(ctx context.Context) (Report, error) {
 		}
 		rep.Written++
 	}
-	if err := os.Remove(tmp); err != nil {
-		return mixed(fmt.Errorf("removing %s: %w", tmp, err))
-	}
+	// The partial folder stays until the old files are pruned and all is on disk: a kill
+	// before then leaves it, for Recover to say that out may hold a mix.
 	roots := []string{"."}
 	if !w.clean {
 		roots = slices.Sorted(func(yield func(string) bool) {
@@ -209,6 +212,10 @@ func (w *Writer) finishInPlace(ctx context.Context) (Report, error) {
 	if err := syncTree(out); err != nil {
 		return mixed(fmt.Errorf("flushing %s to disk: %w", out, err))
 	}
+	if err := os.Remove(tmp); err != nil {
+		return mixed(fmt.Errorf("removing %s: %w", tmp, err))
+	}
+	syncDir(out)
 	return rep, nil
 }
 
@@ -254,6 +261,9 @@ func pruneTree(out, root string, ix *treeIndex) error {
 			return nil
 		}
 		rel := filepath.ToSlash(strings.TrimPrefix(full, out+string(filepath.Separator)))
+		if rel == partialDir {
+			return filepath.SkipDir
+		}
 		if d.IsDir() && ix.isDir(rel) {
 			return nil
 		}

@@ -12,9 +12,6 @@ import (
 // exchangeDirs has no portable implementation outside Linux, so Commit always takes the
 // rename-aside fallback there.
 func exchangeDirs(staging, out string) error {
-	if testHookExchange != nil {
-		return testHookExchange(staging, out)
-	}
 	return &os.LinkError{Op: "exchange", Old: staging, New: out, Err: errors.ErrUnsupported}
 }
 
@@ -58,6 +55,9 @@ func syncDir(dir string) {
 
 // sameDevice cannot tell outside Linux; a mount point is then caught by the rename failing.
 func sameDevice(a, b fs.FileInfo) bool { return true }
+
+// isMountRoot cannot tell outside Linux; a mount point is then caught by the rename failing.
+func isMountRoot(dir string) bool { return false }
 
 // createFile creates name, which must not exist, with exactly perm, and writes data into it.
 // The explicit chmod is there because the umask of whoever runs the upgrade must not change the

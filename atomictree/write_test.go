@@ -75,13 +75,16 @@ var swapModes = []struct {
 	}},
 }
 
-func setHooks(t *testing.T, exchange func(staging, out string) error, writeFile func(rel string) error) {
-	t.Helper()
-	testHookExchange, testHookWriteFile = exchange, writeFile
-	t.Cleanup(func() { testHookExchange, testHookWriteFile, testHookSwapStep = nil, nil, nil })
+// withHooks returns opts with the given test hooks. The hooks force a way to the output that
+// the caller cannot choose, file by file included, so that is allowed.
+func withHooks(opts Options, exchange func(staging, out string) error, writeFile func(rel string) error) Options {
+	opts.hooks = &testHooks{exchange: exchange, writeFile: writeFile}
+	opts.AllowNonAtomic = true
+	return opts
 }
 
 func TestWriteTreeNewFolder(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "not", "yet", "out")
 	spec := map[string]string{"a.json": "A", "x/y/z.json": "Z", "x/b.txt": ""}
 	rep, err := WriteTree(t.Context(), out, filesOf(spec), Options{Clean: true})
@@ -100,6 +103,7 @@ func TestWriteTreeNewFolder(t *testing.T) {
 }
 
 func TestWriteTreeOverExisting(t *testing.T) {
+	t.Parallel()
 	old := map[string]string{
 		"keep.json":      "old keep",
 		"a/old.json":     "old a",
@@ -167,10 +171,10 @@ func TestWriteTreeOverExisting(t *testing.T) {
 	for _, mode := range swapModes {
 		for _, tt := range tests {
 			t.Run(mode.name+"/"+tt.name, func(t *testing.T) {
-				setHooks(t, mode.exchange, nil)
+				t.Parallel()
 				out := filepath.Join(t.TempDir(), "out")
 				treetest.Make(t, out, old)
-				rep, err := WriteTree(t.Context(), out, filesOf(files), tt.opts)
+				rep, err := WriteTree(t.Context(), out, filesOf(files), withHooks(tt.opts, mode.exchange, nil))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -192,6 +196,7 @@ func TestWriteTreeOverExisting(t *testing.T) {
 }
 
 func TestWriteTreeModes(t *testing.T) {
+	t.Parallel()
 	files := []File{
 		{Path: "default.json", Data: []byte("d")},
 		{Path: "secret.json", Data: []byte("s"), Mode: 0o600},
@@ -219,7 +224,7 @@ func TestWriteTreeModes(t *testing.T) {
 	}
 	for _, mode := range swapModes {
 		t.Run(mode.name, func(t *testing.T) {
-			setHooks(t, mode.exchange, nil)
+			t.Parallel()
 			out := filepath.Join(t.TempDir(), "out")
 			treetest.Make(t, out, map[string]string{"private/": "", "kept.json": "k", "locked/": ""})
 			for rel, m := range map[string]fs.FileMode{".": 0o750, "private": 0o700, "kept.json": 0o640, "locked": 0o555} {
@@ -227,7 +232,7 @@ func TestWriteTreeModes(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := WriteTree(t.Context(), out, files, Options{}); err != nil {
+			if _, err := WriteTree(t.Context(), out, files, withHooks(Options{}, mode.exchange, nil)); err != nil {
 				t.Fatal(err)
 			}
 			got := map[string]fs.FileMode{}
@@ -252,9 +257,10 @@ func TestWriteTreeModes(t *testing.T) {
 // An old tree with read-only folders must still be deleted after the swap; as root this
 // passes trivially, as anyone else it needs the folders made writable first.
 func TestWriteTreeReadOnlyOldFolders(t *testing.T) {
+	t.Parallel()
 	for _, mode := range swapModes[:2] {
 		t.Run(mode.name, func(t *testing.T) {
-			setHooks(t, mode.exchange, nil)
+			t.Parallel()
 			out := filepath.Join(t.TempDir(), "out")
 			treetest.Make(t, out, map[string]string{"ro/deep/a.json": "a"})
 			for _, d := range []string{"ro/deep", "ro"} {
@@ -263,7 +269,7 @@ func TestWriteTreeReadOnlyOldFolders(t *testing.T) {
 				}
 			}
 			spec := map[string]string{"new.json": "n"}
-			if _, err := WriteTree(t.Context(), out, filesOf(spec), Options{Clean: true}); err != nil {
+			if _, err := WriteTree(t.Context(), out, filesOf(spec), withHooks(Options{Clean: true}, mode.exchange, nil)); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(withDirs(spec), treetest.Read(t, out)); diff != "" {
@@ -277,6 +283,7 @@ func TestWriteTreeReadOnlyOldFolders(t *testing.T) {
 }
 
 func TestWriteTreeSymlinks(t *testing.T) {
+	t.Parallel()
 	outside := map[string]string{"secret.json": "outside, must stay untouched"}
 	old := map[string]string{
 		"link.json": treetest.LinkPrefix + "../outside/secret.json",
@@ -319,12 +326,12 @@ func TestWriteTreeSymlinks(t *testing.T) {
 	for _, mode := range swapModes {
 		for _, tt := range tests {
 			t.Run(mode.name+"/"+tt.name, func(t *testing.T) {
-				setHooks(t, mode.exchange, nil)
+				t.Parallel()
 				dir := t.TempDir()
 				out := filepath.Join(dir, "out")
 				treetest.Make(t, filepath.Join(dir, "outside"), outside)
 				treetest.Make(t, out, old)
-				if _, err := WriteTree(t.Context(), out, filesOf(tt.files), tt.opts); err != nil {
+				if _, err := WriteTree(t.Context(), out, filesOf(tt.files), withHooks(tt.opts, mode.exchange, nil)); err != nil {
 					t.Fatal(err)
 				}
 				if diff := cmp.Diff(tt.want, treetest.Read(t, out)); diff != "" {
@@ -340,6 +347,7 @@ func TestWriteTreeSymlinks(t *testing.T) {
 
 // An output given as a link is written where the link points, and the link stays a link.
 func TestWriteTreeOutIsLink(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	real := filepath.Join(dir, "real")
 	treetest.Make(t, real, map[string]string{"old.json": "o"})
@@ -360,6 +368,7 @@ func TestWriteTreeOutIsLink(t *testing.T) {
 }
 
 func TestWriteTreeOutIsFile(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	if err := os.WriteFile(out, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
@@ -371,6 +380,7 @@ func TestWriteTreeOutIsFile(t *testing.T) {
 }
 
 func TestWriteTreeRejectsBadPaths(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		files  []File
@@ -393,14 +403,14 @@ func TestWriteTreeRejectsBadPaths(t *testing.T) {
 	old := map[string]string{"old.json": "o"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var writes atomic.Int32
-			setHooks(t, nil, func(string) error { writes.Add(1); return nil })
 			dir := t.TempDir()
 			out := filepath.Join(dir, "out")
 			treetest.Make(t, out, old)
 			// A valid file first: nothing at all may be written before the bad one is seen.
 			files := append([]File{{Path: "first.json", Data: []byte("f")}}, tt.files...)
-			if _, err := WriteTree(t.Context(), out, files, Options{Remove: tt.remove}); err == nil {
+			if _, err := WriteTree(t.Context(), out, files, withHooks(Options{Remove: tt.remove}, nil, func(string) error { writes.Add(1); return nil })); err == nil {
 				t.Fatal("no error")
 			} else if !strings.Contains(err.Error(), "nothing was written") {
 				t.Errorf("err = %v, want it to say nothing was written", err)
@@ -422,6 +432,7 @@ func TestWriteTreeRejectsBadPaths(t *testing.T) {
 // A write that fails, whether by disk full or cancellation, leaves out exactly as it was and
 // nothing beside it.
 func TestWriteTreeFailureLeavesOutUntouched(t *testing.T) {
+	t.Parallel()
 	old := map[string]string{"a/old.json": "old", "keep.json": "k"}
 	var files []File
 	for i := range 200 {
@@ -434,20 +445,20 @@ func TestWriteTreeFailureLeavesOutUntouched(t *testing.T) {
 			// into out's partial folder when the swap finds out cannot be renamed.
 			const failOn = 1
 			t.Run(fmt.Sprintf("%s/existing=%v/disk full", mode.name, existing), func(t *testing.T) {
+				t.Parallel()
 				var seen atomic.Int32
-				setHooks(t, mode.exchange, func(rel string) error {
-					if rel == failAt && seen.Add(1) == failOn {
-						return &fs.PathError{Op: "write", Path: rel, Err: syscall.ENOSPC}
-					}
-					return nil
-				})
 				out := filepath.Join(t.TempDir(), "out")
 				var want map[string]string
 				if existing {
 					treetest.Make(t, out, old)
 					want = withDirs(old)
 				}
-				_, err := WriteTree(t.Context(), out, files, Options{Clean: true})
+				_, err := WriteTree(t.Context(), out, files, withHooks(Options{Clean: true}, mode.exchange, func(rel string) error {
+					if rel == failAt && seen.Add(1) == failOn {
+						return &fs.PathError{Op: "write", Path: rel, Err: syscall.ENOSPC}
+					}
+					return nil
+				}))
 				if !errors.Is(err, syscall.ENOSPC) {
 					t.Fatalf("err = %v, want ENOSPC", err)
 				}
@@ -464,22 +475,22 @@ func TestWriteTreeFailureLeavesOutUntouched(t *testing.T) {
 				}
 			})
 			t.Run(fmt.Sprintf("%s/existing=%v/cancelled", mode.name, existing), func(t *testing.T) {
+				t.Parallel()
 				ctx, cancel := context.WithCancel(t.Context())
 				defer cancel()
 				var seen atomic.Int32
-				setHooks(t, mode.exchange, func(rel string) error {
-					if rel == failAt && seen.Add(1) == failOn {
-						cancel()
-					}
-					return nil
-				})
 				out := filepath.Join(t.TempDir(), "out")
 				var want map[string]string
 				if existing {
 					treetest.Make(t, out, old)
 					want = withDirs(old)
 				}
-				_, err := WriteTree(ctx, out, files, Options{Clean: true})
+				_, err := WriteTree(ctx, out, files, withHooks(Options{Clean: true}, mode.exchange, func(rel string) error {
+					if rel == failAt && seen.Add(1) == failOn {
+						cancel()
+					}
+					return nil
+				}))
 				if !errors.Is(err, context.Canceled) {
 					t.Fatalf("err = %v, want context.Canceled", err)
 				}
@@ -493,6 +504,7 @@ func TestWriteTreeFailureLeavesOutUntouched(t *testing.T) {
 		}
 	}
 	t.Run("cancelled before", func(t *testing.T) {
+		t.Parallel()
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		out := filepath.Join(t.TempDir(), "out")
@@ -507,18 +519,18 @@ func TestWriteTreeFailureLeavesOutUntouched(t *testing.T) {
 
 // A real failure from the file system, not an injected error.
 func TestWriteTreeRealWriteError(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	treetest.Make(t, out, map[string]string{"a.json": "a"})
 	// Read-only folders do not stop root, who may run these tests, so put a folder where a
 	// file of the new tree goes.
-	setHooks(t, nil, func(rel string) error {
+	_, err := WriteTree(t.Context(), out, filesOf(map[string]string{"x.json": "x"}), withHooks(Options{}, nil, func(rel string) error {
 		if rel == "x.json" {
 			return os.Mkdir(filepath.Join(stagingOf(t, out), "x.json"), 0o755)
 		}
 		return nil
-	})
-	_, err := WriteTree(t.Context(), out, filesOf(map[string]string{"x.json": "x"}), Options{})
+	}))
 	if err == nil || !strings.Contains(err.Error(), "writing x.json") {
 		t.Fatalf("err = %v, want one naming x.json", err)
 	}
@@ -541,6 +553,7 @@ func stagingOf(t *testing.T, out string) string {
 }
 
 func TestWriteTreeNonAtomicReason(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		errno syscall.Errno
 		want  string
@@ -550,12 +563,12 @@ func TestWriteTreeNonAtomicReason(t *testing.T) {
 		{syscall.EPERM, "cannot be renamed"},
 	} {
 		t.Run(tt.errno.Error(), func(t *testing.T) {
-			setHooks(t, func(staging, out string) error {
-				return &os.LinkError{Op: "exchange", Old: staging, New: out, Err: tt.errno}
-			}, nil)
+			t.Parallel()
 			out := filepath.Join(t.TempDir(), "out")
 			treetest.Make(t, out, map[string]string{"old.json": "o"})
-			rep, err := WriteTree(t.Context(), out, filesOf(map[string]string{"new.json": "n"}), Options{Clean: true})
+			rep, err := WriteTree(t.Context(), out, filesOf(map[string]string{"new.json": "n"}), withHooks(Options{Clean: true}, func(staging, out string) error {
+				return &os.LinkError{Op: "exchange", Old: staging, New: out, Err: tt.errno}
+			}, nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -570,12 +583,12 @@ func TestWriteTreeNonAtomicReason(t *testing.T) {
 		})
 	}
 	t.Run("other errors fail", func(t *testing.T) {
-		setHooks(t, func(staging, out string) error {
-			return &os.LinkError{Op: "exchange", Old: staging, New: out, Err: syscall.EIO}
-		}, nil)
+		t.Parallel()
 		out := filepath.Join(t.TempDir(), "out")
 		treetest.Make(t, out, map[string]string{"old.json": "o"})
-		if _, err := WriteTree(t.Context(), out, filesOf(map[string]string{"new.json": "n"}), Options{Clean: true}); !errors.Is(err, syscall.EIO) {
+		if _, err := WriteTree(t.Context(), out, filesOf(map[string]string{"new.json": "n"}), withHooks(Options{Clean: true}, func(staging, out string) error {
+			return &os.LinkError{Op: "exchange", Old: staging, New: out, Err: syscall.EIO}
+		}, nil)); !errors.Is(err, syscall.EIO) {
 			t.Fatalf("err = %v, want EIO", err)
 		}
 		if diff := cmp.Diff(withDirs(map[string]string{"old.json": "o"}), treetest.Read(t, out)); diff != "" {
@@ -590,6 +603,7 @@ func TestWriteTreeNonAtomicReason(t *testing.T) {
 // The swap steps are numbered by what a SIGKILL there leaves behind; Recover must bring each
 // state back to a complete tree, and be a no-op the second time.
 func TestRecover(t *testing.T) {
+	t.Parallel()
 	oldTree := map[string]string{"old.json": "old tree"}
 	newTree := map[string]string{"new.json": "new tree"}
 	half := map[string]string{"new.json": "half"}
@@ -655,6 +669,7 @@ func TestRecover(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			out := filepath.Join(dir, "out")
 			if tt.out != nil {
@@ -703,6 +718,7 @@ func TestRecover(t *testing.T) {
 }
 
 func TestRecoverAmbiguous(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	treetest.Make(t, filepath.Join(dir, ".out.amupgrade-old-1"), map[string]string{"a": "1"})
@@ -716,6 +732,7 @@ func TestRecoverAmbiguous(t *testing.T) {
 }
 
 func TestRecoverNothingThere(t *testing.T) {
+	t.Parallel()
 	for _, out := range []string{
 		filepath.Join(t.TempDir(), "absent"),
 		filepath.Join(t.TempDir(), "no", "parent"),
@@ -728,20 +745,30 @@ func TestRecoverNothingThere(t *testing.T) {
 
 // Recover after a real fallback write killed between its renames, reproduced with the hook.
 func TestWriteTreeRenameAsideThenRecover(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	oldTree := withDirs(map[string]string{"old.json": "old"})
 	treetest.Make(t, out, oldTree)
-	setHooks(t, swapModes[1].exchange, nil)
-	testHookSwapStep = func(step string) {
+	opts := withHooks(Options{Clean: true}, swapModes[1].exchange, nil)
+	var w *Writer
+	opts.hooks.swapStep = func(step string) {
 		if step == "between-renames" {
-			runtime.Goexit() // as SIGKILL would: nothing after this point runs
+			// As SIGKILL would: nothing after this point runs, and the kernel closes the
+			// files, the staging folder's lock with them.
+			w.stagingLock.Close()
+			runtime.Goexit()
 		}
 	}
 	done := make(chan bool)
 	go func() {
 		finished := false
 		defer func() { done <- finished }()
-		_, _ = WriteTree(t.Context(), out, filesOf(map[string]string{"new.json": "new"}), Options{Clean: true})
+		var err error
+		if w, err = NewWriter(t.Context(), out, opts); err != nil {
+			return
+		}
+		_ = w.Put(File{Path: "new.json", Data: []byte("new")})
+		_, _ = w.Commit(t.Context(), nil)
 		finished = true
 	}()
 	if <-done {
@@ -808,6 +835,7 @@ func filesWithLinks(spec map[string]string) []File {
 // Links of the new tree (File.Link) are written as links, never followed, in every swap mode,
 // over an old tree whose entries they replace and into a new folder.
 func TestWriteTreeLinks(t *testing.T) {
+	t.Parallel()
 	outside := map[string]string{"secret.json": "outside, must stay untouched"}
 	old := map[string]string{
 		"a.json":        "old a",
@@ -828,14 +856,14 @@ func TestWriteTreeLinks(t *testing.T) {
 	for _, mode := range swapModes {
 		for _, existing := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%s/existing=%v", mode.name, existing), func(t *testing.T) {
-				setHooks(t, mode.exchange, nil)
+				t.Parallel()
 				dir := t.TempDir()
 				treetest.Make(t, filepath.Join(dir, "outside"), outside)
 				out := filepath.Join(dir, "out")
 				if existing {
 					treetest.Make(t, out, old)
 				}
-				rep, err := WriteTree(t.Context(), out, filesWithLinks(files), Options{Clean: true})
+				rep, err := WriteTree(t.Context(), out, filesWithLinks(files), withHooks(Options{Clean: true}, mode.exchange, nil))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -858,6 +886,7 @@ func TestWriteTreeLinks(t *testing.T) {
 
 // A link that would lead out of the tree is refused before anything is written.
 func TestWriteTreeRejectsBadLinks(t *testing.T) {
+	t.Parallel()
 	for _, f := range []File{
 		{Path: "abs", Link: "/etc/passwd"},
 		{Path: "up", Link: "../outside"},
@@ -866,12 +895,12 @@ func TestWriteTreeRejectsBadLinks(t *testing.T) {
 		{Path: "nul", Link: "a\x00b"},
 	} {
 		t.Run(f.Path, func(t *testing.T) {
+			t.Parallel()
 			var writes atomic.Int32
-			setHooks(t, nil, func(string) error { writes.Add(1); return nil })
 			out := filepath.Join(t.TempDir(), "out")
 			old := map[string]string{"old.json": "o"}
 			treetest.Make(t, out, old)
-			_, err := WriteTree(t.Context(), out, []File{{Path: "first.json", Data: []byte("f")}, f}, Options{Clean: true})
+			_, err := WriteTree(t.Context(), out, []File{{Path: "first.json", Data: []byte("f")}, f}, withHooks(Options{Clean: true}, nil, func(string) error { writes.Add(1); return nil }))
 			if err == nil || !strings.Contains(err.Error(), "nothing was written") {
 				t.Fatalf("err = %v, want a refusal saying nothing was written", err)
 			}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/amupgrade/amupgrade/internal/rawfile"
 )
 
 // Writer builds a new tree file by file and swaps it in at Commit, with the guarantees of
@@ -65,6 +67,15 @@ type Writer struct {
 	// relaxed lists the folders of out made writable for a file-by-file write, to be given
 	// their modes back however the run ends.
 	relaxed []dirMode
+
+	// lock is the caller's lock on out (Options.Lock), nil when none; stagingLock locks the
+	// staging folder while it exists, and out once it is swapped in.
+	lock        *Lock
+	stagingLock *os.File
+	// allowNonAtomic: out may be written file by file (Options.AllowNonAtomic).
+	allowNonAtomic bool
+
+	hooks testHooks
 }
 
 // newDirPerm is the mode of a folder of the new tree that the old tree did not have.
@@ -91,7 +102,10 @@ func NewWriter(ctx context.Context, out string, opts Options) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{ctx: ctx, out: out, clean: opts.Clean, removed: removed, index: newTreeIndex()}
+	w := &Writer{ctx: ctx, out: out, clean: opts.Clean, removed: removed, index: newTreeIndex(), lock: opts.Lock, allowNonAtomic: opts.AllowNonAtomic}
+	if opts.hooks != nil {
+		w.hooks = *opts.hooks
+	}
 	parent := filepath.Dir(out)
 
 	outInfo, err := os.Lstat(out)
@@ -110,8 +124,8 @@ func NewWriter(ctx context.Context, out string, opts Options) (*Writer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading %s, the folder holding the output: %w; check that it is accessible and run again", parent, err)
 		}
-		if !sameDevice(outInfo, parentInfo) {
-			return w.inPlaceFromStart(fmt.Sprintf("output folder %s is a mount point: written file by file, not swapped atomically", out))
+		if !sameDevice(outInfo, parentInfo) || isMountRoot(out) {
+			return w.inPlaceFromStart(fmt.Sprintf("output folder %s is a mount point", out))
 		}
 	}
 
@@ -132,11 +146,16 @@ func NewWriter(ctx context.Context, out string, opts Options) (*Writer, error) {
 	if err != nil {
 		w.removeMadeParents()
 		if outInfo != nil && (errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)) {
-			return w.inPlaceFromStart(fmt.Sprintf("cannot create a staging folder beside output folder %s (%v): written file by file, not swapped atomically", out, err))
+			return w.inPlaceFromStart(fmt.Sprintf("cannot create a staging folder beside output folder %s (%v)", out, err))
 		}
 		return nil, fmt.Errorf("creating a staging folder beside %s: %w; make %s writable and run again: the output folder was not changed", out, err, parent)
 	}
 	w.root, w.staging, w.suffix = staging, staging, suffix
+	if w.stagingLock, err = lockStaging(staging); err != nil {
+		_ = removeTree(staging)
+		w.removeMadeParents()
+		return nil, fmt.Errorf("locking the staging folder %s: %w; run again", staging, err)
+	}
 	w.mask = createMask(staging)
 	return w, nil
 }
@@ -178,8 +197,8 @@ func (w *Writer) Put(f File) error {
 		}
 		name = nativePath(w.root, f.Path)
 	}
-	if testHookWriteFile != nil {
-		if err := testHookWriteFile(f.Path); err != nil {
+	if w.hooks.writeFile != nil {
+		if err := w.hooks.writeFile(f.Path); err != nil {
 			return w.fail(treeWriteErr(f.Path, err, w.out))
 		}
 	}
@@ -265,6 +284,7 @@ func (w *Writer) discard(err error) (Report, error) {
 		_ = removeTree(w.staging)
 		w.staging = ""
 	}
+	w.unlockStaging(false)
 	if w.partialMade {
 		_ = removeTree(filepath.Join(w.out, partialDir))
 		w.partialMade = false
@@ -272,6 +292,20 @@ func (w *Writer) discard(err error) (Report, error) {
 	w.restoreModes()
 	w.removeMadeParents()
 	return Report{}, err
+}
+
+// unlockStaging lets go of the staging folder's lock, or, when it was swapped in as out, hands
+// it to the caller's Lock, which keeps the new tree locked until it is released.
+func (w *Writer) unlockStaging(swapped bool) {
+	if w.stagingLock == nil {
+		return
+	}
+	if swapped && w.lock != nil {
+		w.lock.adopt(w.stagingLock)
+	} else {
+		w.stagingLock.Close()
+	}
+	w.stagingLock = nil
 }
 
 // removeMadeParents removes the folders NewWriter made to hold out, deepest first, as long
@@ -318,23 +352,25 @@ func (w *Writer) swap(ctx context.Context) (Report, error) {
 	}
 	rep := Report{Written: w.index.files}
 
-	treeSwapStep("before-swap")
+	w.swapStep("before-swap")
 	if w.outInfo == nil {
 		if err := os.Rename(w.staging, out); err != nil {
 			return w.discard(fmt.Errorf("moving the new tree into place at %s: %w; check %s and run again: nothing was written", out, err, parent))
 		}
 		w.staging = ""
+		w.unlockStaging(true)
 		syncDir(parent)
 		return rep, nil
 	}
 
-	err := exchangeDirs(w.staging, out)
+	err := w.exchange(w.staging, out)
 	if err == nil {
-		treeSwapStep("after-swap")
+		w.swapStep("after-swap")
 		// staging now holds the old tree. Failing to delete it does not undo the upgrade;
 		// Recover retries on the next run.
 		_ = removeTree(w.staging)
 		w.staging = ""
+		w.unlockStaging(true)
 		syncDir(parent)
 		return rep, nil
 	}
@@ -354,17 +390,19 @@ func (w *Writer) swap(ctx context.Context) (Report, error) {
 		}
 		return w.discard(fmt.Errorf("moving the old tree %s aside: %w; check %s and run again: the output folder was not changed", out, err, parent))
 	}
-	treeSwapStep("between-renames")
+	w.swapStep("between-renames")
 	if err := os.Rename(w.staging, out); err != nil {
 		if rerr := os.Rename(old, out); rerr != nil {
 			// Both trees stay where they are, for Recover or the user.
 			w.staging = ""
+			w.unlockStaging(false)
 			return Report{}, fmt.Errorf("moving the new tree into %s: %w; and putting the old tree back failed too: %v; rename %s to %s by hand", out, err, rerr, old, out)
 		}
 		return w.discard(fmt.Errorf("moving the new tree into %s: %w; check %s and run again: the output folder was not changed", out, err, parent))
 	}
 	w.staging = ""
-	treeSwapStep("after-swap")
+	w.unlockStaging(true)
+	w.swapStep("after-swap")
 	_ = removeTree(old)
 	syncDir(parent)
 	return rep, nil
@@ -519,7 +557,9 @@ func carryEntry(src, dst string, info fs.FileInfo) error {
 	if !info.Mode().IsRegular() {
 		return linkErr
 	}
-	in, err := os.Open(src)
+	// The entry was a regular file when listed; whatever took its place since (a FIFO would
+	// block the copy for ever) is refused.
+	in, err := rawfile.Open(src)
 	if err != nil {
 		return err
 	}
@@ -676,6 +716,21 @@ func (e *duplicateError) Is(target error) bool { return target == fs.ErrExist }
 
 func fileAndFolderError(rel string) error {
 	return fmt.Errorf("%q is both a file and a folder in the new tree; this is a bug in the upgrade, please report it", rel)
+}
+
+// exchange swaps the folders staging and out (see exchangeDirs), or runs the test hook instead.
+func (w *Writer) exchange(staging, out string) error {
+	if w.hooks.exchange != nil {
+		return w.hooks.exchange(staging, out)
+	}
+	return exchangeDirs(staging, out)
+}
+
+// swapStep tells a test that the swap reached step.
+func (w *Writer) swapStep(step string) {
+	if w.hooks.swapStep != nil {
+		w.hooks.swapStep(step)
+	}
 }
 
 func (w *Writer) partialName(n int) string {

@@ -125,10 +125,14 @@ func writerSetups() []writerSetup {
 	return append(setups, writerSetup{name: "mount-point", mount: true})
 }
 
+// opts returns opts with the setup's exchange hook.
+func (s writerSetup) opts(opts Options) Options {
+	return withHooks(opts, s.exchange, nil)
+}
+
 // prepare makes an output folder holding old under a fresh temporary folder, as setup says.
 func (s writerSetup) prepare(t *testing.T, old map[string]string) string {
 	t.Helper()
-	setHooks(t, s.exchange, nil)
 	out := filepath.Join(t.TempDir(), "out")
 	if s.mount {
 		mountTmpfs(t, out)
@@ -166,6 +170,7 @@ func modeTree() []File {
 
 // The tree does not depend on the order of the Puts, nor on how many goroutines make them.
 func TestWriterConcurrentPutMatchesSequential(t *testing.T) {
+	t.Parallel()
 	old := map[string]string{
 		"top.json":             "old top",
 		"realm1/svc01/old.txt": "kept when not clean",
@@ -181,6 +186,7 @@ func TestWriterConcurrentPutMatchesSequential(t *testing.T) {
 	for _, s := range writerSetups() {
 		for _, opts := range []Options{{Clean: true}, {Remove: []string{"gone"}}} {
 			t.Run(fmt.Sprintf("%s/clean=%v", s.name, opts.Clean), func(t *testing.T) {
+				t.Parallel()
 				write := func(files []File, workers int) snapshot {
 					out := s.prepare(t, old)
 					for rel, m := range map[string]fs.FileMode{"locked": 0o555, "private": 0o700} {
@@ -188,7 +194,7 @@ func TestWriterConcurrentPutMatchesSequential(t *testing.T) {
 							t.Fatal(err)
 						}
 					}
-					w, err := NewWriter(t.Context(), out, opts)
+					w, err := NewWriter(t.Context(), out, s.opts(opts))
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -243,6 +249,7 @@ func TestWriterConcurrentPutMatchesSequential(t *testing.T) {
 
 // A bad file fails its own Put, naming the path, and then Commit, leaving out as it was.
 func TestWriterPutErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		files   []File // all but the last are put without error
@@ -264,6 +271,7 @@ func TestWriterPutErrors(t *testing.T) {
 	old := map[string]string{"old.json": "o", "a/": ""}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			out := filepath.Join(dir, "out")
 			treetest.Make(t, out, old)
@@ -311,10 +319,12 @@ func TestWriterPutErrors(t *testing.T) {
 // Abort, at any point before Commit, leaves out exactly as it was and nothing beside it; after
 // Commit it does nothing.
 func TestWriterAbort(t *testing.T) {
+	t.Parallel()
 	old := map[string]string{"old.json": "o", "a/shared.json": "old shared", "ro/x.json": "x"}
 	files := modeTree()
 	for _, s := range append(writerSetups(), writerSetup{name: "new output"}) {
 		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
 			var out string
 			if s.name == "new output" {
 				out = s.prepare(t, nil)
@@ -326,7 +336,7 @@ func TestWriterAbort(t *testing.T) {
 				t.Cleanup(func() { _ = os.Chmod(filepath.Join(out, "ro"), 0o755) })
 			}
 			before := snap(t, out)
-			w, err := NewWriter(t.Context(), out, Options{})
+			w, err := NewWriter(t.Context(), out, s.opts(Options{}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -353,6 +363,7 @@ func TestWriterAbort(t *testing.T) {
 		})
 	}
 	t.Run("after commit", func(t *testing.T) {
+		t.Parallel()
 		out := filepath.Join(t.TempDir(), "out")
 		treetest.Make(t, out, old)
 		w := commitOne(t, out, "new.json", "n")
@@ -365,6 +376,7 @@ func TestWriterAbort(t *testing.T) {
 		}
 	})
 	t.Run("nil", func(t *testing.T) {
+		t.Parallel()
 		var w *Writer
 		w.Abort() // what a defer runs when NewWriter failed
 	})
@@ -372,14 +384,16 @@ func TestWriterAbort(t *testing.T) {
 
 // A context cancelled before Commit swaps, the writer's or Commit's, leaves out as it was.
 func TestWriterCancelled(t *testing.T) {
+	t.Parallel()
 	old := map[string]string{"old.json": "o", "a/shared.json": "old shared"}
 	files := modeTree()
 	for _, s := range writerSetups() {
 		t.Run(s.name+"/writer", func(t *testing.T) {
+			t.Parallel()
 			out := s.prepare(t, old)
 			before := snap(t, out)
 			ctx, cancel := context.WithCancel(t.Context())
-			w, err := NewWriter(ctx, out, Options{Clean: true})
+			w, err := NewWriter(ctx, out, s.opts(Options{Clean: true}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -402,9 +416,10 @@ func TestWriterCancelled(t *testing.T) {
 			}
 		})
 		t.Run(s.name+"/commit", func(t *testing.T) {
+			t.Parallel()
 			out := s.prepare(t, old)
 			before := snap(t, out)
-			w, err := NewWriter(t.Context(), out, Options{Clean: true})
+			w, err := NewWriter(t.Context(), out, s.opts(Options{Clean: true}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -426,6 +441,7 @@ func TestWriterCancelled(t *testing.T) {
 		})
 	}
 	t.Run("before NewWriter", func(t *testing.T) {
+		t.Parallel()
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		dir := t.TempDir()
@@ -441,6 +457,7 @@ func TestWriterCancelled(t *testing.T) {
 // With Clean false, Commit's remove (known only at the end of a streamed upgrade) and
 // Options.Remove both drop paths of the old output; the rest of it stays.
 func TestWriterCommitRemove(t *testing.T) {
+	t.Parallel()
 	old := map[string]string{
 		"keep.json":      "old keep",
 		"a/old.json":     "old a",
@@ -489,8 +506,9 @@ func TestWriterCommitRemove(t *testing.T) {
 	for _, s := range writerSetups() {
 		for _, tt := range tests {
 			t.Run(s.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
 				out := s.prepare(t, old)
-				w, err := NewWriter(t.Context(), out, tt.opts)
+				w, err := NewWriter(t.Context(), out, s.opts(tt.opts))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -515,6 +533,7 @@ func TestWriterCommitRemove(t *testing.T) {
 		}
 	}
 	t.Run("bad remove", func(t *testing.T) {
+		t.Parallel()
 		out := filepath.Join(t.TempDir(), "out")
 		treetest.Make(t, out, old)
 		w, err := NewWriter(t.Context(), out, Options{})
@@ -540,9 +559,10 @@ func TestWriterCommitRemove(t *testing.T) {
 // On a mount point the writer goes file by file from the start: every Put lands in out's
 // partial folder, never beside out, and Commit renames the files into place.
 func TestWriterMountPoint(t *testing.T) {
+	t.Parallel()
 	s := writerSetup{name: "mount-point", mount: true}
 	out := s.prepare(t, map[string]string{"old.json": "o", "a/x.json": "old x"})
-	w, err := NewWriter(t.Context(), out, Options{Clean: true})
+	w, err := NewWriter(t.Context(), out, Options{Clean: true, AllowNonAtomic: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -589,6 +609,7 @@ func TestWriterMountPoint(t *testing.T) {
 // Where the folder holding out is not writable, there is no room for a staging folder: the
 // writer goes file by file. Root writes anywhere, so only others can see this.
 func TestWriterReadOnlyParent(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() == 0 || runtime.GOOS == "windows" {
 		t.Skip("needs a user whom permissions stop")
 	}
@@ -599,7 +620,7 @@ func TestWriterReadOnlyParent(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.Chmod(parent, 0o755) })
-	w, err := NewWriter(t.Context(), out, Options{Clean: true})
+	w, err := NewWriter(t.Context(), out, Options{Clean: true, AllowNonAtomic: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -621,6 +642,7 @@ func TestWriterReadOnlyParent(t *testing.T) {
 
 // moveFile copies, with its mode, what it cannot rename.
 func TestMoveFileAcrossFileSystems(t *testing.T) {
+	t.Parallel()
 	src := t.TempDir()
 	dst, err := os.MkdirTemp("/dev/shm", "amupgrade-test-")
 	if err != nil {
@@ -651,6 +673,7 @@ func TestMoveFileAcrossFileSystems(t *testing.T) {
 
 // Put after Commit is refused rather than written into a tree already swapped in.
 func TestWriterPutAfterCommit(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	w := commitOne(t, out, "a.json", "a")
 	if err := w.Put(File{Path: "b.json", Data: []byte("b")}); !errors.Is(err, errWriterClosed) {
@@ -664,6 +687,7 @@ func TestWriterPutAfterCommit(t *testing.T) {
 // When the swap finds that out cannot be renamed, the staged files move into out's partial
 // folder; a failure or an interrupt while they move still leaves out as it was, modes included.
 func TestWriterFallbackAtSwapFails(t *testing.T) {
+	t.Parallel()
 	files := modeTree()
 	const victim = "realm0/svc04/e021.json" // i = 21 in modeTree
 	tests := []struct {
@@ -689,9 +713,10 @@ func TestWriterFallbackAtSwapFails(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
-			setHooks(t, func(staging, out string) error {
+			opts := withHooks(Options{Clean: true}, func(staging, out string) error {
 				if err := tt.sabotage(staging, cancel); err != nil {
 					t.Fatal(err)
 				}
@@ -704,7 +729,7 @@ func TestWriterFallbackAtSwapFails(t *testing.T) {
 			}
 			t.Cleanup(func() { _ = os.Chmod(out, 0o755) })
 			before := snap(t, out)
-			w, err := NewWriter(t.Context(), out, Options{Clean: true})
+			w, err := NewWriter(t.Context(), out, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -729,6 +754,7 @@ func TestWriterFallbackAtSwapFails(t *testing.T) {
 // The folders made to hold a new output go again when the tree is not swapped in, and stay
 // when it is.
 func TestWriterMadeParents(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	out := filepath.Join(base, "not", "yet", "out")
 	w, err := NewWriter(t.Context(), out, Options{Clean: true})

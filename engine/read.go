@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -110,6 +111,9 @@ func (t *Tree) load(d *Document) error {
 		return nil
 	}
 	raw, mode, err := rawfile.Read(filepath.Join(t.dir, filepath.FromSlash(d.Path)))
+	if errors.Is(err, rawfile.ErrNotRegular) {
+		return &Error{Code: CodeInput, File: d.Path, Err: fmt.Errorf("%w, but was one when the tree was listed: put the file back or remove it, and run again", unwrapPathError(err))}
+	}
 	if err != nil {
 		return &Error{Code: CodeInput, File: d.Path, Msg: "cannot read; check its permissions", Err: unwrapPathError(err)}
 	}

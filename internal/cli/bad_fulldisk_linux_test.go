@@ -70,3 +70,55 @@ func TestBadInputFullDisk(t *testing.T) {
 		t.Errorf("beside the tree: %v", entries)
 	}
 }
+
+// A log or a report on a full disk fails the run before the tree is swapped in: exit 1, the
+// output as it was, the previous log or report whole.
+func TestBadInputFullDiskLogReport(t *testing.T) {
+	dir := t.TempDir()
+	mnt := filepath.Join(dir, "mnt")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=32k"); err != nil {
+		t.Skipf("cannot mount a small tmpfs here (%v)", err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(mnt, syscall.MNT_DETACH); err != nil {
+			t.Errorf("unmounting %s: %v", mnt, err)
+		}
+	})
+	in := filepath.Join(dir, "in")
+	rules := genTree(t, in, 300)
+	for _, tt := range []struct {
+		flag, file string
+		want       *regexp.Regexp
+	}{
+		{"-l", "log.txt", regexp.MustCompile(`^amupgrade: writing the log \S+/log.txt: write \S+: no space left on device; free space and run again: nothing was written$`)},
+		{"--report", "r.json", regexp.MustCompile(`^amupgrade: --report \S+/r.json: write \S+: no space left on device; free space and run again: nothing was written$`)},
+	} {
+		t.Run(tt.flag, func(t *testing.T) {
+			out := filepath.Join(dir, "out"+tt.file)
+			side := filepath.Join(mnt, tt.file)
+			if err := os.WriteFile(side, []byte("the previous one"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := run(t, "-i", in, "-o", out, "-v", tt.flag, side, rules)
+			if code != ExitFailed {
+				t.Errorf("exit %d, want 1:\n%s", code, stderr)
+			}
+			if !tt.want.MatchString(firstLine(stderr)) {
+				t.Errorf("stderr %q, want a match for %s", stderr, tt.want)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("the output was written")
+			}
+			if b, _ := os.ReadFile(side); string(b) != "the previous one" {
+				t.Errorf("%s holds %d bytes, not the previous one", tt.file, len(b))
+			}
+			if entries, _ := os.ReadDir(mnt); len(entries) != 1 {
+				t.Errorf("left on the disk: %v", entries)
+			}
+			_ = os.Remove(side)
+		})
+	}
+}

@@ -7,9 +7,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/amupgrade/amupgrade/engine"
 	"github.com/amupgrade/amupgrade/ruleset"
@@ -62,7 +62,7 @@ func (c *CLI) interruptible() func() {
 // the exit code.
 func (c *CLI) Run(ctx context.Context, args []string) int {
 	code := ExitOK
-	cmd := c.command(&code)
+	cmd := c.command(&code, args)
 	if err := cmd.Run(ctx, args); err != nil {
 		return c.fail(ctx, err)
 	}
@@ -114,7 +114,7 @@ func isFlagError(err error) bool {
 		strings.Contains(s, "invalid value") || strings.Contains(s, "invalid boolean")
 }
 
-func (c *CLI) command(code *int) *ucli.Command {
+func (c *CLI) command(code *int, args []string) *ucli.Command {
 	return &ucli.Command{
 		Name:      "amupgrade",
 		Usage:     "upgrade PingAM / ForgeRock AM configuration to a later AM version",
@@ -152,13 +152,14 @@ func (c *CLI) command(code *int) *ucli.Command {
 			if cmd.Bool("migrationMode") { // internal/cli/migrate.go
 				defer c.interruptible()()
 				var err error
-				*code, err = c.runMigration(ctx, cmd)
+				*code, err = c.runMigration(ctx, cmd, args)
 				return err
 			}
 			o, err := readOptions(cmd)
 			if err != nil {
 				return err
 			}
+			o.args = args
 			defer c.interruptible()()
 			*code, err = c.upgrade(ctx, o)
 			return err
@@ -203,6 +204,8 @@ func upgradeFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "reference", Usage: "a configuration of the target release (an FBC tree or an Amster export, of a fresh install): new services and global scripts are copied from it"},
 		&ucli.StringFlag{Name: "seed", Usage: "a secret that salts the hashes of RADIUS client secrets (securify-string); the output stays the same for the same seed"},
 		&ucli.BoolFlag{Name: "fetch-well-known", Usage: "read OIDC providers' discovery documents over the network to fill in their issuer (otherwise a manual step)"},
+		&ucli.BoolFlag{Name: "allow-non-atomic", Usage: "where the output folder cannot be swapped atomically (a mount point), write it file by file: a run killed half-way then leaves a mix of old and new files"},
+		&ucli.DurationFlag{Name: "lock-wait", Value: defaultLockWait, Usage: "how long to wait while another run uses the input or output folder; 0 refuses at once"},
 	}
 	for _, f := range flags {
 		switch f := f.(type) {
@@ -214,10 +217,16 @@ func upgradeFlags() []ucli.Flag {
 			f.Local = true
 		case *ucli.StringSliceFlag:
 			f.Local = true
+		case *ucli.DurationFlag:
+			f.Local = true
 		}
 	}
 	return flags
 }
+
+// defaultLockWait is how long a run waits for another that uses its folders: a few runs of a
+// large tree.
+const defaultLockWait = 30 * time.Second
 
 // options are the parsed flags of an upgrade.
 type options struct {
@@ -238,8 +247,13 @@ type options struct {
 	showSecrets   bool
 	showReprinted bool
 	tomcatXML     string
-	render        engine.RenderOptions
-	engine        engine.Options
+	// allowNonAtomic: an output that cannot be swapped may be written file by file.
+	allowNonAtomic bool
+	lockWait       time.Duration
+	// args is the command line, for the lock file: who holds the folder.
+	args   []string
+	render engine.RenderOptions
+	engine engine.Options
 }
 
 func readOptions(cmd *ucli.Command) (*options, error) {
@@ -249,7 +263,10 @@ func readOptions(cmd *ucli.Command) (*options, error) {
 		dryRun: cmd.Bool("dry-run"), diff: cmd.Bool("diff"), check: cmd.Bool("check"),
 		report: cmd.String("report"), log: cmd.String("log-output"), verbose: cmd.Bool("verbose"),
 		quiet: cmd.Bool("quiet"), strict: cmd.Bool("strict"), cleanSet: cmd.IsSet("clean"), showSecrets: cmd.Bool("show-secrets"), showReprinted: cmd.Bool("show-reprinted"),
-		tomcatXML: cmd.String("tomcat-server-xml"),
+		tomcatXML: cmd.String("tomcat-server-xml"), allowNonAtomic: cmd.Bool("allow-non-atomic"), lockWait: cmd.Duration("lock-wait"),
+	}
+	if o.lockWait < 0 {
+		return nil, &usageError{fmt.Sprintf("--lock-wait takes a duration of 0 or more, not %v", o.lockWait)}
 	}
 	if o.in == "" {
 		return nil, &usageError{"missing --inputConfig (-i): the tree to upgrade"}
@@ -290,39 +307,6 @@ func readOptions(cmd *ucli.Command) (*options, error) {
 		Reference:                  cmd.String("reference"), Seed: cmd.String("seed"), FetchWellKnown: cmd.Bool("fetch-well-known"),
 	}
 	return o, nil
-}
-
-// checkFolders refuses outputs that would destroy or mix with the input.
-func checkFolders(o *options) (inPlace bool, err error) {
-	if o.out == "" {
-		return false, nil
-	}
-	in, err1 := filepath.Abs(o.in)
-	out, err2 := filepath.Abs(o.out)
-	if err := errors.Join(err1, err2); err != nil {
-		return false, err
-	}
-	if real, err := filepath.EvalSymlinks(in); err == nil {
-		in = real
-	}
-	if real, err := filepath.EvalSymlinks(out); err == nil {
-		out = real
-	}
-	switch {
-	case in == out:
-		return true, nil
-	case strings.HasPrefix(out, in+string(filepath.Separator)):
-		return false, &usageError{fmt.Sprintf("the output folder %s is inside the input folder %s; choose a folder outside it, or the input folder itself to upgrade in place", o.out, o.in)}
-	case strings.HasPrefix(in, out+string(filepath.Separator)):
-		return false, &usageError{fmt.Sprintf("the input folder %s is inside the output folder %s, which would be replaced; choose another output folder", o.in, o.out)}
-	}
-	// --check and --diff write nothing, so what the output holds does not
-	// matter to them (a --dry-run still reports what the real run would).
-	entries, err := os.ReadDir(out)
-	if err == nil && len(entries) > 0 && !o.cleanSet && !o.check && !o.diff {
-		return false, &usageError{fmt.Sprintf("the output folder %s exists and is not empty; give --clean true to replace its contents, or --clean false to write over it and keep other files", o.out)}
-	}
-	return false, nil
 }
 
 // loadChain resolves the RULES arguments (or plans bundled steps) and

@@ -30,6 +30,9 @@ func TestBinary(t *testing.T) {
 	t.Run("kill in place", func(t *testing.T) { testKillInPlace(t, bin) })
 	t.Run("unreadable", func(t *testing.T) { testUnreadable(t, bin) })
 	t.Run("in place, parent not writable", func(t *testing.T) { testReadOnlyParent(t, bin) })
+	t.Run("concurrent runs", func(t *testing.T) { testConcurrentRuns(t, bin) })
+	t.Run("kill with report and log", func(t *testing.T) { testKillReportLog(t, bin) })
+	t.Run("in place on a mount point", func(t *testing.T) { testMountPoint(t, bin) })
 }
 
 func buildBinary(t *testing.T) string {
@@ -372,7 +375,8 @@ func testUnreadable(t *testing.T, bin string) {
 }
 
 // In place, in a folder whose parent the user cannot write: no staging folder can go beside
-// it, so the tree is written file by file into itself, with a warning that says so.
+// it, so the tree could only be written file by file into itself. That is refused, nothing
+// changed, unless --allow-non-atomic; then it is done, with a warning that says so.
 func testReadOnlyParent(t *testing.T, bin string) {
 	dir := t.TempDir()
 	parent := filepath.Join(dir, "parent")
@@ -382,7 +386,8 @@ func testReadOnlyParent(t *testing.T, bin string) {
 	if out, err := exec.Command(bin, "-i", tree, "-o", ref, rules).CombinedOutput(); err != nil {
 		t.Fatalf("reference run: %v\n%s", err, out)
 	}
-	cmd := asNobody(t, []string{tree, parent, dir}, bin, "-i", tree, "-o", tree, rules)
+	refused := asNobody(t, []string{tree, parent, dir}, bin, "-i", tree, "-o", tree, rules)
+	cmd := asNobody(t, []string{tree, parent, dir}, bin, "-i", tree, "-o", tree, "--allow-non-atomic", rules)
 	if os.Geteuid() == 0 {
 		// The tree belongs to nobody; its parent does not.
 		u, _ := user.Lookup("nobody")
@@ -403,13 +408,25 @@ func testReadOnlyParent(t *testing.T, bin string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.Chmod(parent, 0o755) })
+	before := readFiles(t, tree)
 	var stderr bytes.Buffer
+	refused.Stderr = &stderr
+	if code := exitCode(refused.Run()); code != ExitUsage {
+		t.Fatalf("without --allow-non-atomic: exit %d, want 2; stderr:\n%s", code, &stderr)
+	}
+	if !strings.Contains(stderr.String(), "so it cannot be replaced atomically") || !strings.Contains(stderr.String(), "give --allow-non-atomic") {
+		t.Errorf("without --allow-non-atomic: stderr %q", &stderr)
+	}
+	if !sameFiles(before, readFiles(t, tree)) {
+		t.Errorf("without --allow-non-atomic: the tree changed")
+	}
+	stderr.Reset()
 	cmd.Stderr = &stderr
 	if code := exitCode(cmd.Run()); code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, &stderr)
 	}
 	want := "warning: cannot create a staging folder beside output folder " + tree + " (mkdir " + parent + "/.tree.amupgrade-new-"
-	if !strings.HasPrefix(stderr.String(), want) || !strings.Contains(stderr.String(), "permission denied): written file by file, not swapped atomically\n") {
+	if !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), "permission denied): written file by file, not swapped atomically\n") {
 		t.Errorf("stderr %q, want the warning %q…", &stderr, want)
 	}
 	if !sameFiles(readFiles(t, ref), readFiles(t, tree)) {

@@ -103,7 +103,7 @@ func readMigrateOptions(cmd *ucli.Command) (*migrateOptions, error) {
 // runMigration runs one migration: the export is read and checked, each
 // entry's file staged as it is converted, and the tree swapped in once all
 // is done (or compared with the output folder, for --check and --diff).
-func (c *CLI) runMigration(ctx context.Context, cmd *ucli.Command) (int, error) {
+func (c *CLI) runMigration(ctx context.Context, cmd *ucli.Command, args []string) (int, error) {
 	o, err := readMigrateOptions(cmd)
 	if err != nil {
 		return 0, err
@@ -145,7 +145,26 @@ func (c *CLI) runMigration(ctx context.Context, cmd *ucli.Command) (int, error) 
 	}
 
 	writing := o.out != "" && !o.dryRun && !o.diff && !o.check
+	var lock *atomictree.Lock
 	if writing {
+		// As an upgrade does (see upgradeRun.lock): no other run may replace the folder
+		// meanwhile, nor clean up after this one.
+		lock, err = atomictree.LockFolder(ctx, o.out, atomictree.LockOptions{
+			Wait: cmd.Duration("lock-wait"), Owner: lockOwner(args),
+			Waiting: func(holder string) {
+				if holder == "" {
+					holder = "another run"
+				}
+				lg.noticef(c.Stderr, "waiting up to %v for %s to finish with the output folder %s…", cmd.Duration("lock-wait"), holder, o.out)
+			},
+		})
+		if le := (*atomictree.LockedError)(nil); errors.As(err, &le) {
+			return 0, fmt.Errorf("the output folder %v (or give --lock-wait to wait longer)", err)
+		}
+		if err != nil {
+			return 0, err
+		}
+		defer lock.Release()
 		done, err := atomictree.Recover(o.out)
 		if err != nil {
 			return 0, fmt.Errorf("cleaning up after an interrupted run: %w", err)
@@ -159,7 +178,11 @@ func (c *CLI) runMigration(ctx context.Context, cmd *ucli.Command) (int, error) 
 
 	var w *atomictree.Writer
 	if writing {
-		if w, err = atomictree.NewWriter(ctx, o.out, atomictree.Options{Clean: o.clean}); err != nil {
+		w, err = atomictree.NewWriter(ctx, o.out, atomictree.Options{Clean: o.clean, Lock: lock, AllowNonAtomic: cmd.Bool("allow-non-atomic")})
+		if errors.Is(err, atomictree.ErrNonAtomic) {
+			return 0, &usageError{fmt.Sprintf("%v; give --allow-non-atomic to write it file by file all the same, or write to a folder beside it and move that in", err)}
+		}
+		if err != nil {
 			return 0, err
 		}
 		defer w.Abort()

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 
 	"github.com/amupgrade/amupgrade/amjson"
 	"github.com/amupgrade/amupgrade/atomictree"
@@ -24,9 +27,9 @@ import (
 // file) and finish (notices, checks, then the swap, diff or check, the
 // report and the summary). Every error is found before the output folder
 // changes.
-func (c *CLI) upgrade(ctx context.Context, o *options) (int, error) {
+func (c *CLI) upgrade(ctx context.Context, o *options) (code int, err error) {
 	u := &upgradeRun{c: c, o: o}
-	defer u.close()
+	defer func() { err = u.close(err) }()
 	if err := u.begin(ctx); err != nil {
 		return 0, err
 	}
@@ -48,58 +51,193 @@ type upgradeRun struct {
 	// closers run when the upgrade ends, last first.
 	closers []func()
 
+	paths   runPaths
 	inPlace bool
-	layout  engine.Layout
-	tree    *engine.Tree
-	chain   *engine.Chain
-	w       *atomictree.Writer // nil when nothing is written
-	col     *report.Collector
-	res     *engine.Result
+	// log and report are the temporary files of -l and --report, renamed into place at the
+	// end; report is nil when the report is a file of the new tree (reportInTree).
+	log          *outFile
+	report       *outFile
+	reportInTree string
+	locks        []*atomictree.Lock
+	// committed: the new tree was swapped in.
+	committed bool
+
+	layout engine.Layout
+	tree   *engine.Tree
+	chain  *engine.Chain
+	w      *atomictree.Writer // nil when nothing is written
+	col    *report.Collector
+	res    *engine.Result
 	// evidence is what the tree records of its AM version.
 	evidence engine.VersionEvidence
 }
 
-func (u *upgradeRun) close() {
+// close runs the closers, releases the locks and puts the log in place, whatever the outcome:
+// the log of a failed run is the one most read. A log that could not be written fails a run
+// that did not fail otherwise.
+func (u *upgradeRun) close(runErr error) error {
 	for i := len(u.closers) - 1; i >= 0; i-- {
 		u.closers[i]()
 	}
+	u.report.Discard() // nothing after a Commit
+	for _, l := range slices.Backward(u.locks) {
+		l.Release()
+	}
+	if u.log == nil {
+		return runErr
+	}
+	err := u.log.Commit()
+	if err == nil || runErr != nil {
+		if err != nil {
+			u.log.Discard()
+		}
+		return runErr
+	}
+	u.log.Discard()
+	done := "nothing was written"
+	if u.committed {
+		done = "the upgraded tree was written to " + u.o.out
+	}
+	return fmt.Errorf("writing the log %s: %w; %s, but the log is not: %s and run again", u.o.log, err, done, logAdvice(err))
+}
+
+func logAdvice(err error) string {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return "free space"
+	}
+	return "check the folder of the log"
 }
 
 // writes reports whether the run writes the upgraded tree.
 func (u *upgradeRun) writes() bool { return !u.o.diff && !u.o.check && !u.o.dryRun }
 
-// begin checks the folders, opens the log, starts the progress bar and
-// tidies what an interrupted run left beside the output.
+// begin checks every path (links followed), opens the log and the report, locks the folders,
+// tidies what an interrupted run left beside the output and makes the writer: everything that
+// can refuse the run comes before any work.
 func (u *upgradeRun) begin(ctx context.Context) error {
 	o := u.o
 	var err error
-	if u.inPlace, err = checkFolders(o); err != nil {
+	if u.paths, err = resolvePaths(o); err != nil {
 		return err
 	}
-	var logFile *os.File
+	if u.inPlace, err = checkFolders(o, u.paths); err != nil {
+		return err
+	}
+	if u.reportInTree, err = checkSideFiles(o, u.paths, u.writes(), u.inPlace); err != nil {
+		return err
+	}
 	if o.log != "" {
-		if logFile, err = os.Create(o.log); err != nil {
-			return &usageError{fmt.Sprintf("--log-output: %v", err)}
+		if u.log, err = createOutFile(u.paths.log); err != nil {
+			return sideFileError("--log-output", o.log, u.paths.log, err)
 		}
-		u.closers = append(u.closers, func() { logFile.Close() })
+	}
+	if o.report != "" && u.reportInTree == "" {
+		if u.report, err = createOutFile(u.paths.report); err != nil {
+			return sideFileError("--report", o.report, u.paths.report, err)
+		}
 	}
 	out := u.c.Stdout
 	if o.diff {
 		out = u.c.Stderr
 	}
+	var logFile io.Writer
+	if u.log != nil {
+		logFile = u.log
+	}
 	u.lg = &logger{console: out, file: logFile, quiet: o.quiet}
 	u.prog = u.c.startProgress(o, u.lg)
 	u.closers = append(u.closers, u.prog.Stop)
-	if o.out != "" && u.writes() {
-		done, err := atomictree.Recover(o.out)
-		if err != nil {
-			return fmt.Errorf("cleaning up after an interrupted run: %w", err)
+	if err := u.lock(ctx); err != nil {
+		return err
+	}
+	if o.out == "" || !u.writes() {
+		if o.out != "" && !u.inPlace {
+			return checkOutputEmpty(o, u.paths.out)
 		}
-		for _, s := range done {
-			u.lg.printf("%s", s)
+		return nil
+	}
+	done, err := atomictree.Recover(u.paths.out)
+	if err != nil {
+		return fmt.Errorf("cleaning up after an interrupted run: %w", err)
+	}
+	for _, s := range done {
+		u.lg.printf("%s", s)
+	}
+	if !u.inPlace {
+		if err := checkOutputEmpty(o, u.paths.out); err != nil {
+			return err
+		}
+	}
+	w, err := atomictree.NewWriter(ctx, u.paths.out, atomictree.Options{
+		Clean: o.clean || u.inPlace, Lock: u.outLock(), AllowNonAtomic: o.allowNonAtomic,
+	})
+	if errors.Is(err, atomictree.ErrNonAtomic) {
+		return &usageError{fmt.Sprintf("%v; give --allow-non-atomic to write it file by file all the same, or write to a folder beside it and move that in", err)}
+	}
+	if err != nil {
+		return err
+	}
+	u.w = w
+	u.closers = append(u.closers, w.Abort)
+	return nil
+}
+
+// lock locks the output folder for this run alone and the input, when it is another folder,
+// for reading: no other run may replace a tree while this one reads or replaces it. Locks
+// are taken in path order, so that two runs that need the same two never wait for each other.
+func (u *upgradeRun) lock(ctx context.Context) error {
+	type want struct {
+		what, given, dir string
+		shared           bool
+	}
+	var wants []want
+	if u.writes() && u.paths.out != "" {
+		wants = append(wants, want{"output folder", u.o.out, u.paths.out, false})
+	}
+	if !u.inPlace || !u.writes() {
+		wants = append(wants, want{"input folder", u.o.in, u.paths.in, true})
+	}
+	slices.SortFunc(wants, func(a, b want) int { return strings.Compare(a.dir, b.dir) })
+	owner := lockOwner(u.o.args)
+	for _, w := range wants {
+		l, err := atomictree.LockFolder(ctx, w.dir, atomictree.LockOptions{
+			Shared: w.shared, Wait: u.o.lockWait, Owner: owner,
+			Waiting: func(holder string) {
+				if holder == "" {
+					holder = "another run"
+				}
+				u.lg.noticef(u.c.Stderr, "waiting up to %v for %s to finish with the %s %s…", u.o.lockWait, holder, w.what, w.given)
+			},
+		})
+		if le := (*atomictree.LockedError)(nil); errors.As(err, &le) {
+			return fmt.Errorf("the %s %v (or give --lock-wait to wait longer)", w.what, err)
+		}
+		if err != nil {
+			return err
+		}
+		if l.Warning != "" {
+			u.lg.warnf(u.c.Stderr, "%s", l.Warning)
+		}
+		u.locks = append(u.locks, l)
+	}
+	return nil
+}
+
+// outLock is the lock of the output folder, for the writer.
+func (u *upgradeRun) outLock() *atomictree.Lock {
+	for _, l := range u.locks {
+		if l.Folder() == u.paths.out {
+			return l
 		}
 	}
 	return nil
+}
+
+// lockOwner is what a lock file says of this run, for the message of a run that finds it
+// locked.
+func lockOwner(args []string) string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("pid %d on %s, started %s: %s", os.Getpid(), host, time.Now().Format(time.RFC3339), strings.Join(args, " "))
 }
 
 // plan detects the layout, loads the rules, lists the tree and reads what
@@ -123,6 +261,9 @@ func (u *upgradeRun) plan(ctx context.Context) error {
 	if err := checkTargetRange(o, set); err != nil {
 		return err
 	}
+	// Before the rules load on another goroutine: loading a file rewrites what
+	// VersionHints reads.
+	hints := set.VersionHints()
 	var planned chan error
 	switch {
 	case len(o.rules) > 0:
@@ -148,7 +289,7 @@ func (u *upgradeRun) plan(ctx context.Context) error {
 		u.tree, err = engine.ScanTree(o.in)
 	}
 	if err == nil {
-		u.evidence, err = u.tree.VersionEvidence(ctx, set.VersionHints())
+		u.evidence, err = u.tree.VersionEvidence(ctx, hints)
 	}
 	if planned != nil {
 		if perr := <-planned; err == nil && perr != nil {
@@ -235,14 +376,6 @@ func (u *upgradeRun) printEvidence() {
 // collector and written to the staging folder as soon as it is upgraded.
 func (u *upgradeRun) pass(ctx context.Context) error {
 	o := u.o
-	if u.writes() {
-		w, err := atomictree.NewWriter(ctx, o.out, atomictree.Options{Clean: o.clean || u.inPlace})
-		if err != nil {
-			return err
-		}
-		u.w = w
-		u.closers = append(u.closers, w.Abort)
-	}
 	// Diffs cost: only --diff and the HTML report show them, and those of
 	// files only re-printed only when asked for.
 	diffs := report.DiffNone
@@ -308,6 +441,12 @@ func (u *upgradeRun) finish(ctx context.Context) (int, error) {
 			lg.logOnly("%s", line)
 		}
 	}
+	// The report is complete before the tree is swapped in, so that a report that cannot be
+	// written (a full disk) stops the run while the output is as it was. Inside the output it
+	// is a file of the new tree, swapped in with it.
+	if err := u.writeReport(rpt); err != nil {
+		return 0, err
+	}
 	switch {
 	case o.diff:
 		var reprinted []string
@@ -323,15 +462,20 @@ func (u *upgradeRun) finish(ctx context.Context) (int, error) {
 		}
 	case o.check, o.dryRun:
 	default:
+		if u.log != nil && u.log.Err() != nil {
+			return 0, fmt.Errorf("writing the log %s: %w; %s and run again: nothing was written", o.log, u.log.Err(), logAdvice(u.log.Err()))
+		}
 		if err := u.commit(ctx); err != nil {
 			return 0, err
 		}
 	}
-	// After the write, which replaces the output folder: a report inside it
-	// (or inside the tree upgraded in place) would otherwise be lost.
-	if o.report != "" {
-		if err := rpt.Write(o.report); err != nil {
-			return 0, err
+	if u.report != nil {
+		if err := u.report.Commit(); err != nil {
+			done := "nothing was written"
+			if u.committed {
+				done = "the upgraded tree was written to " + o.out + ", but the report was not"
+			}
+			return 0, fmt.Errorf("--report %s: %w; %s", o.report, err, done)
 		}
 	}
 	lg.printf("%s", summary(res, o))
@@ -344,6 +488,31 @@ func (u *upgradeRun) finish(ctx context.Context) (int, error) {
 		return ExitChanges, nil
 	}
 	return ExitOK, nil
+}
+
+// writeReport writes the report into its temporary file, or into the new tree.
+func (u *upgradeRun) writeReport(rpt *report.Report) error {
+	if u.o.report == "" {
+		return nil
+	}
+	var b bytes.Buffer
+	if err := rpt.Encode(&b, u.o.report); err != nil {
+		return err
+	}
+	if u.reportInTree != "" {
+		err := u.w.Put(atomictree.File{Path: u.reportInTree, Data: b.Bytes()})
+		if errors.Is(err, fs.ErrExist) {
+			return &usageError{fmt.Sprintf("--report %s is a file of the upgraded tree; choose another name: nothing was written", u.o.report)}
+		}
+		if err != nil {
+			return fmt.Errorf("--report %s: %w", u.o.report, err)
+		}
+		return nil
+	}
+	if _, err := u.report.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("--report %s: %w; %s and run again: nothing was written", u.o.report, err, logAdvice(err))
+	}
+	return nil
 }
 
 // commit swaps the staged tree in.
@@ -359,6 +528,7 @@ func (u *upgradeRun) commit(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	u.committed = true
 	if rep.NonAtomic != "" {
 		u.lg.warnf(u.c.Stderr, "%s", rep.NonAtomic)
 	}
@@ -415,6 +585,14 @@ func (l *logger) warnf(w io.Writer, format string, args ...any) {
 		fmt.Fprintf(w, "warning: "+format+"\n", args...)
 	}
 	l.logOnly("warning: "+format, args...)
+}
+
+// noticef prints what the user should know while the run goes on, on w, without -q.
+func (l *logger) noticef(w io.Writer, format string, args ...any) {
+	if !l.quiet {
+		fmt.Fprintf(w, format+"\n", args...)
+	}
+	l.logOnly(format, args...)
 }
 
 func (l *logger) logOnly(format string, args ...any) {

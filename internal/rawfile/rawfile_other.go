@@ -1,17 +1,17 @@
-//go:build !linux
+//go:build !unix
 
 package rawfile
 
 import (
 	"io"
 	"io/fs"
-	"os"
 )
 
-// Read reads a file and its permission bits with one open, one fstat
-// and one read.
+// Read reads a regular file and its permission bits with one open, one
+// fstat and one read. Outside Unix there are no FIFOs to block the open;
+// a link is refused before the open, and anything but a regular file after.
 func Read(p string) ([]byte, fs.FileMode, error) {
-	f, err := os.Open(p)
+	f, err := Open(p)
 	if err != nil {
 		return nil, 0, err
 	}

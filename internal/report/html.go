@@ -7,8 +7,6 @@ import (
 	"io"
 	"strings"
 	"sync"
-
-	"github.com/rogpeppe/go-internal/diff"
 )
 
 //go:embed report.html.tmpl
@@ -125,11 +123,6 @@ func value(raw []byte) string {
 		return "(none)"
 	}
 	return string(raw)
-}
-
-// unifiedDiff is a unified diff of two versions of a file ("" when equal).
-func unifiedDiff(oldName string, old []byte, newName string, new []byte) []byte {
-	return diff.Diff(oldName, old, newName, new)
 }
 
 // plural is "1 word" or "n words" ("n entries" for a word in y).

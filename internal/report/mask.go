@@ -90,7 +90,9 @@ func looksJSON(data []byte) bool {
 // sides.
 func (m Masker) Diff(oldName string, old []byte, newName string, new []byte) string {
 	d := unifiedDiff(oldName, old, newName, new)
-	if m.Show || len(d) == 0 {
+	if m.Show || len(d) == 0 || len(old)+len(new) > maxDiffBytes {
+		// Beyond maxDiffBytes the diff is a note that quotes nothing of the files: nothing to
+		// mask, and no reason to parse them.
 		return string(d)
 	}
 	mo, mn := m.File(old), m.File(new)

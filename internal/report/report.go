@@ -370,13 +370,7 @@ func IsHTML(path string) bool {
 // .html (or .htm), JSON otherwise. The folder is created.
 func (r *Report) Write(path string) error {
 	var b bytes.Buffer
-	var err error
-	if IsHTML(path) {
-		err = r.WriteHTML(&b)
-	} else {
-		err = r.WriteJSON(&b)
-	}
-	if err != nil {
+	if err := r.Encode(&b, path); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -386,6 +380,15 @@ func (r *Report) Write(path string) error {
 		return fmt.Errorf("--report: %w", err)
 	}
 	return nil
+}
+
+// Encode writes the report as the file path would hold it: an HTML page when path ends in
+// .html or .htm, JSON otherwise.
+func (r *Report) Encode(w io.Writer, path string) error {
+	if IsHTML(path) {
+		return r.WriteHTML(w)
+	}
+	return r.WriteJSON(w)
 }
 
 // WriteJSON writes the report as indented JSON. Placeholders (&{…}) and

@@ -1,0 +1,29 @@
+//go:build unix && !linux
+
+package rawfile
+
+import (
+	"io"
+	"io/fs"
+)
+
+// Read reads a regular file and its permission bits with one open, one
+// fstat and one read. The open neither blocks (a FIFO put in the file's
+// place) nor follows a link; the fstat refuses anything but a regular file.
+func Read(p string) ([]byte, fs.FileMode, error) {
+	f, err := Open(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	buf := make([]byte, st.Size())
+	n, err := io.ReadFull(f, buf)
+	if err == io.ErrUnexpectedEOF {
+		err = nil // the file shrank while read: keep what is there
+	}
+	return buf[:n], st.Mode().Perm(), err
+}
