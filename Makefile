@@ -6,7 +6,7 @@ FUZZTIME ?= 30s
 # Packages with fuzz targets.
 FUZZPKGS := ./amjson/ ./ruleset/ ./ldif/ ./migrate/
 
-.PHONY: all build run test lint fmt-check vet unit golden-check bench fuzz fuzz-short clean
+.PHONY: all build run test test-long lint fmt-check vet unit golden-check bench fuzz fuzz-short clean
 
 all: build
 
@@ -31,8 +31,14 @@ vet:
 lint: vet
 	$(GO) tool staticcheck ./...
 
+# -short: the SIGKILL and concurrency loops run fewer rounds; test-long runs
+# them in full (CI does).
 unit:
-	$(GO) test -race ./...
+	$(GO) test -race -short ./...
+
+LONGTESTS := TestBinary|TestWriteTreeSurvivesSIGKILL|TestBadInputHugeFile|TestKnownTypesCurrent
+test-long:
+	$(GO) test -race -run '$(LONGTESTS)' ./atomictree/ ./internal/cli/ ./ruleset/
 
 # CI fails if regenerating the golden files would change anything.
 golden-check:
