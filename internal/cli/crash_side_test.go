@@ -22,14 +22,7 @@ func testKillReportLog(t *testing.T, bin string) {
 		kills = 6
 	}
 	dir := t.TempDir()
-	template := filepath.Join(dir, "template")
-	rules := genTree(t, template, n)
-	oldTree := readFiles(t, template)
-	ref := filepath.Join(dir, "ref")
-	if out, err := exec.Command(bin, "-i", template, "-o", ref, rules).CombinedOutput(); err != nil {
-		t.Fatalf("reference run: %v\n%s", err, out)
-	}
-	newTree := readFiles(t, ref)
+	template, rules, oldTree, newTree := killTrees(t, bin, dir, n)
 
 	const oldReport, oldLog = `{"old": "report"}`, "the old log\n"
 	timing := filepath.Join(dir, "timing")

@@ -199,6 +199,25 @@ func testInterrupt(t *testing.T, bin string) {
 	}
 }
 
+// killTrees makes the tree of n entities a SIGKILL test upgrades, in
+// dir/template, and upgrades it to another folder for reference: it returns
+// the tree's folder, the rule file, and the old and new trees.
+func killTrees(t *testing.T, bin, dir string, n int) (template, rules string, oldTree, newTree map[string][]byte) {
+	t.Helper()
+	template = filepath.Join(dir, "template")
+	rules = genTree(t, template, n)
+	oldTree = readFiles(t, template)
+	ref := filepath.Join(dir, "ref")
+	if out, err := exec.Command(bin, "-i", template, "-o", ref, rules).CombinedOutput(); err != nil {
+		t.Fatalf("reference run: %v\n%s", err, out)
+	}
+	newTree = readFiles(t, ref)
+	if sameFiles(oldTree, newTree) {
+		t.Fatal("the upgrade changes nothing")
+	}
+	return template, rules, oldTree, newTree
+}
+
 // SIGKILL at random moments of an upgrade in place: the tree is exactly the old one or exactly
 // the new one (as an upgrade to another folder writes it), and the next run completes and
 // cleans up what the killed one left.
@@ -208,19 +227,7 @@ func testKillInPlace(t *testing.T, bin string) {
 		kills = 5
 	}
 	dir := t.TempDir()
-	template := filepath.Join(dir, "template")
-	rules := genTree(t, template, n)
-	oldTree := readFiles(t, template)
-
-	// The reference: the same upgrade to another folder.
-	ref := filepath.Join(dir, "ref")
-	if out, err := exec.Command(bin, "-i", template, "-o", ref, rules).CombinedOutput(); err != nil {
-		t.Fatalf("reference run: %v\n%s", err, out)
-	}
-	newTree := readFiles(t, ref)
-	if sameFiles(oldTree, newTree) {
-		t.Fatal("the upgrade changes nothing")
-	}
+	template, rules, oldTree, newTree := killTrees(t, bin, dir, n)
 
 	// One run in place, uninterrupted, to time it; it must give the reference.
 	tree := filepath.Join(dir, "timing", "tree")

@@ -545,18 +545,7 @@ func (b *bench) groupG() []Row {
 			}
 		}
 	}
-	flat := Row{ID: "g.flat", Label: "peak RSS, biggest / smallest tree", Ratio: math.NaN(), Status: StatusError, Runs: -1,
-		Target: fmt.Sprintf("ratio ≤ %.2f", cfg.flat)}
-	if len(ok) >= 2 && len(ok) == len(cfg.sizes) {
-		lo, hi := ok[0], ok[len(ok)-1]
-		flat.Ratio = ratio(float64(hi.RSSKiB), float64(lo.RSSKiB))
-		flat.RatioTo = hi.ID + "/" + lo.ID
-		flat.Status = map[bool]string{true: StatusPass, false: StatusFail}[flat.Ratio <= cfg.flat]
-		flat.RSSKiB = hi.RSSKiB
-	} else {
-		flat.Notes = "needs every size to run"
-	}
-	return append(rows, flat)
+	return append(rows, flatRow("g.flat", "peak RSS, biggest / smallest tree", ok, len(cfg.sizes), cfg.flat))
 }
 
 // helperMain runs the hidden helper commands:
@@ -720,4 +709,21 @@ func writeJSON(cfg *config, work string, tmpfs bool, floor int64, trees []*tree,
 		return err
 	}
 	return os.WriteFile(cfg.jsonPath, append(b, '\n'), 0o644)
+}
+
+// flatRow judges whether peak RSS stays flat over the sizes measured: the
+// biggest's over the smallest's, against limit. ok holds the rows that ran,
+// smallest first; every one of the sizes must have.
+func flatRow(id, label string, ok []*Row, sizes int, limit float64) Row {
+	flat := Row{ID: id, Label: label, Ratio: math.NaN(), Status: StatusError, Runs: -1, Target: fmt.Sprintf("ratio ≤ %.2f", limit)}
+	if len(ok) < 2 || len(ok) != sizes {
+		flat.Notes = "needs every size to run"
+		return flat
+	}
+	lo, hi := ok[0], ok[len(ok)-1]
+	flat.Ratio = ratio(float64(hi.RSSKiB), float64(lo.RSSKiB))
+	flat.RatioTo = hi.ID + "/" + lo.ID
+	flat.Status = map[bool]string{true: StatusPass, false: StatusFail}[flat.Ratio <= limit]
+	flat.RSSKiB = hi.RSSKiB
+	return flat
 }

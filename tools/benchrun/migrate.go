@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"strconv"
 
@@ -103,18 +102,7 @@ func (b *bench) groupI() []Row {
 			}
 		}
 	}
-	flat := Row{ID: "i.flat", Label: "peak RSS, biggest / smallest export", Ratio: math.NaN(), Status: StatusError, Runs: -1,
-		Target: fmt.Sprintf("ratio ≤ %.2f", cfg.flat)}
-	if len(ok) >= 2 && len(ok) == len(cfg.sizes) {
-		lo, hi := ok[0], ok[len(ok)-1]
-		flat.Ratio = ratio(float64(hi.RSSKiB), float64(lo.RSSKiB))
-		flat.RatioTo = hi.ID + "/" + lo.ID
-		flat.Status = map[bool]string{true: StatusPass, false: StatusFail}[flat.Ratio <= cfg.flat]
-		flat.RSSKiB = hi.RSSKiB
-	} else {
-		flat.Notes = "needs every size to run"
-	}
-	return append(rows, flat)
+	return append(rows, flatRow("i.flat", "peak RSS, biggest / smallest export", ok, len(cfg.sizes), cfg.flat))
 }
 
 // ldifHelper runs "__ldif -src TREE OUT": it writes the export of TREE to
