@@ -105,9 +105,9 @@ type diffView struct {
 // line keeps its newline, so the text copies as a diff; added lines are
 // <ins>, removed ones <del>, hunk and file headers <span class="hunk"> and
 // <span class="meta">, context lines bare text. The markup is written here
-// rather than by the template: a diff of every file of a tree is most of
-// the page, and the template's escaping of every quote and plus sign
-// (&#34;, &#43;) and a <span> per line doubled it.
+// rather than by the template: the diffs are most of the page, and the
+// template's escaping of every quote and plus sign (&#34;, &#43;) and a
+// <span> per line made them two thirds larger than their text.
 func renderDiff(d string, open bool) diffView {
 	var head, rest strings.Builder
 	v := diffView{Open: open}
@@ -129,20 +129,20 @@ func renderDiff(d string, open bool) diffView {
 			b = &rest
 		}
 		i++
-		open, end := "", ""
+		tag, end := "", ""
 		switch {
 		case strings.HasPrefix(l, "diff "), strings.HasPrefix(l, "--- "), strings.HasPrefix(l, "+++ "):
-			open, end = `<span class="meta">`, "</span>"
+			tag, end = `<span class="meta">`, "</span>"
 		case strings.HasPrefix(l, "@@"):
-			open, end = `<span class="hunk">`, "</span>"
+			tag, end = `<span class="hunk">`, "</span>"
 		case strings.HasPrefix(l, "+"):
-			open, end = "<ins>", "</ins>"
+			tag, end = "<ins>", "</ins>"
 			add++
 		case strings.HasPrefix(l, "-"):
-			open, end = "<del>", "</del>"
+			tag, end = "<del>", "</del>"
 			del++
 		}
-		b.WriteString(open)
+		b.WriteString(tag)
 		escapeText(b, l)
 		b.WriteByte('\n')
 		b.WriteString(end)
