@@ -1,0 +1,5 @@
+package report
+
+// DiffOpenLines is the longest diff the HTML page shows open, for the
+// browser test.
+const DiffOpenLines = diffOpenLines
