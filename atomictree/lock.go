@@ -173,10 +173,18 @@ func (l *Lock) try(opts LockOptions) (holder string, err error) {
 
 // tryFile opens the lock file, making it (and the folders above it) if need be, and locks it.
 // A lock file that cannot be made, since its folder is not writable, is no error: the folder's
-// own lock stands alone.
+// own lock stands alone. A run that only reads the folder never makes the lock file: it writes
+// nothing beside a folder it was asked to read (which may be read-only, or inside a checkout
+// that another program walks), and takes the lock file only where a writer has made it.
 func (l *Lock) tryFile() error {
 	for range 10 {
-		f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE|oNoFollow, 0o644)
+		var f *os.File
+		var err error
+		if l.shared {
+			f, err = os.OpenFile(l.path, os.O_RDONLY|oNoFollow, 0)
+		} else {
+			f, err = os.OpenFile(l.path, os.O_RDWR|os.O_CREATE|oNoFollow, 0o644)
+		}
 		if errors.Is(err, fs.ErrNotExist) && !l.shared {
 			// A new output: make the folders that will hold it, so that the lock file can be
 			// made.
@@ -196,7 +204,8 @@ func (l *Lock) tryFile() error {
 			}
 		}
 		if errors.Is(err, fs.ErrNotExist) {
-			// Reading a folder whose parent has gone: the folder's own lock says the rest.
+			// A reader where no writer has made the lock file, or a folder whose parent has
+			// gone: the folder's own lock says the rest.
 			return nil
 		}
 		if err != nil {

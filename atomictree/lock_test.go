@@ -66,6 +66,41 @@ func TestLockFolderExcludes(t *testing.T) {
 	}
 }
 
+// A run that only reads a folder writes nothing beside it, yet a writer must wait for it; and a
+// reader that finds a writer's lock file waits for that writer.
+func TestLockFolderReaderWritesNothing(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "tree")
+	treetest.Make(t, dir, map[string]string{"a.json": "a"})
+	reader, err := LockFolder(t.Context(), dir, LockOptions{Shared: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := leftovers(t, dir); l != nil {
+		t.Errorf("a reader made %v beside the folder it reads", l)
+	}
+	if _, err := LockFolder(t.Context(), dir, LockOptions{Owner: "writer"}); !errors.Is(err, ErrLocked) {
+		t.Errorf("writer while a reader holds the folder: err = %v, want ErrLocked", err)
+	}
+	reader.Release()
+
+	writer, err := LockFolder(t.Context(), dir, LockOptions{Owner: "pid 1: the writer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := leftovers(t, dir); len(l) != 1 {
+		t.Errorf("a writer's lock file: found %v, want one", l)
+	}
+	_, err = LockFolder(t.Context(), dir, LockOptions{Shared: true})
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid 1: the writer") {
+		t.Errorf("reader while a writer holds the folder: err = %v, want ErrLocked naming the writer", err)
+	}
+	writer.Release()
+	if l := leftovers(t, dir); l != nil {
+		t.Errorf("left over: %v", l)
+	}
+}
+
 // A second run waits while the first holds the folder, saying once that it waits, and goes
 // on as soon as the first is done; a context stops the wait.
 func TestLockFolderWaits(t *testing.T) {
