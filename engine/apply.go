@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/amupgrade/amupgrade/amjson"
@@ -117,9 +118,12 @@ type Run struct {
 	startVersion Version
 	endVersion   Version
 
-	ctx            context.Context
-	mu             sync.Mutex
-	matched        []bool
+	ctx     context.Context
+	mu      sync.Mutex
+	matched []bool
+	// selected: a rule's selector matched a document, whether or not its version gate or
+	// condition then let it change it.
+	selected       []atomic.Bool
 	notices        []Notice
 	manualSeen     map[manualKey]bool
 	createdAt      map[*Document]int // first rule a created document sees
@@ -184,7 +188,7 @@ func run(ctx context.Context, tree *Tree, chain *Chain, opts Options, ro RenderO
 	if opts.BaseDN == "" {
 		opts.BaseDN = "ou=am-config"
 	}
-	r := &Run{tree: tree, chain: chain, opts: opts, ctx: ctx, matched: make([]bool, len(chain.Rules)),
+	r := &Run{tree: tree, chain: chain, opts: opts, ctx: ctx, matched: make([]bool, len(chain.Rules)), selected: make([]atomic.Bool, len(chain.Rules)),
 		manualSeen: map[manualKey]bool{}, createdAt: map[*Document]int{}, sink: sink, render: ro, crossLayout: cross}
 	res := &Result{Tree: tree, Chain: chain, DeletedRaw: map[string][]byte{}}
 	if err := r.readReference(); err != nil {
@@ -454,7 +458,13 @@ func (r *Run) applyDoc(d *Document, start int) ([]Event, error) {
 		}
 		rule := r.chain.Rules[i]
 		for _, part := range rule.Parts {
-			if part.Select == nil || !part.Select.Match(d.Entity) || !gateOpen(part.VersionBefore, r.plan[i].version) {
+			if part.Select == nil || !part.Select.Match(d.Entity) {
+				continue
+			}
+			if !r.selected[i].Load() {
+				r.selected[i].Store(true)
+			}
+			if !gateOpen(part.VersionBefore, r.plan[i].version) {
 				continue
 			}
 			data, err := d.data()
@@ -556,7 +566,9 @@ func (r *Run) finish(res *Result) {
 	for i, rule := range r.chain.Rules {
 		if r.plan[i].enabled && !r.matched[i] && (len(rule.Parts) > 0 || rule.Create != nil) {
 			res.Unmatched = append(res.Unmatched, rule)
-			if rule.Tracked && r.tracking != nil && slices.Contains(res.Recorded, rule.ID) {
+			// Warned only when the selector found nothing: a tree past the rule's version gate,
+			// or without what its condition looks for, is what the rule expects.
+			if rule.Tracked && r.tracking != nil && !r.selected[i].Load() && slices.Contains(res.Recorded, rule.ID) {
 				r.notices = append(r.notices, Notice{Code: NoticeRecordedUnmatched, RuleID: rule.ID, Message: fmt.Sprintf(
 					"matched no document, and is recorded as applied: a later run skips it, even once the tree has what it selects; "+
 						"if its selector is wrong (%s), fix it and remove %s from appliedRuleIds", rule.Pos, rule.ID)})

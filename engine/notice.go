@@ -20,7 +20,7 @@ const (
 	// NoticeTracking: the ConfigurationVersionService was missing, and was
 	// created or ignored as asked.
 	NoticeTracking NoticeCode = "tracking"
-	// NoticeRecordedUnmatched: a tracked rule selected no document and is
+	// NoticeRecordedUnmatched: a tracked rule's selector found no document and it is
 	// recorded as applied all the same, as the vendor records it.
 	NoticeRecordedUnmatched NoticeCode = "recorded-unmatched"
 	// NoticeNotCreated: a create rule could not make its entity.
