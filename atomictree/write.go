@@ -47,6 +47,11 @@ type Options struct {
 	// with an error for which errors.Is(err, ErrNonAtomic) holds, and the output folder is
 	// not changed.
 	AllowNonAtomic bool
+	// NoSync swaps the tree in without flushing it to disk first, which leaves the flush to the
+	// kernel: a power cut soon after may leave the new tree with empty files. It is for outputs
+	// that nothing depends on, such as a test's temporary folder, where the flush of a whole file
+	// system costs more than the work. A SIGKILL still leaves the old tree or the new one.
+	NoSync bool
 
 	// hooks, set only by this package's tests, become the Writer's.
 	hooks *testHooks
@@ -100,6 +105,8 @@ type testHooks struct {
 	exchange func(staging, out string) error
 	// swapStep runs at the named points of the swap, so a crash test can kill there.
 	swapStep func(step string)
+	// flush runs each time the Writer flushes a folder's file system to disk.
+	flush func(dir string)
 }
 
 // WriteTree makes `out` hold the new tree, atomically: at every instant (including SIGKILL at any

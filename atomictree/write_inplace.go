@@ -151,7 +151,7 @@ func moveFile(src, dst string, mask fs.FileMode) error {
 func (w *Writer) finishInPlace(ctx context.Context) (Report, error) {
 	out, tmp := w.out, w.root
 	rep := Report{NonAtomic: w.inPlace}
-	if err := syncTree(tmp); err != nil {
+	if err := w.sync(tmp); err != nil {
 		return w.discard(fmt.Errorf("flushing the new files in %s to disk: %w; check the disk and run again: the output folder was not changed", tmp, err))
 	}
 	if err := ctx.Err(); err != nil {
@@ -209,7 +209,7 @@ func (w *Writer) finishInPlace(ctx context.Context) (Report, error) {
 			return mixed(err)
 		}
 	}
-	if err := syncTree(out); err != nil {
+	if err := w.sync(out); err != nil {
 		return mixed(fmt.Errorf("flushing %s to disk: %w", out, err))
 	}
 	if err := os.Remove(tmp); err != nil {

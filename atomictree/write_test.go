@@ -913,3 +913,24 @@ func TestWriteTreeRejectsBadLinks(t *testing.T) {
 		})
 	}
 }
+
+// The tree is flushed once before the swap, and not at all with NoSync; the tree is the same.
+func TestWriteTreeNoSync(t *testing.T) {
+	t.Parallel()
+	spec := map[string]string{"a.json": "A", "x/b.json": "B"}
+	for _, noSync := range []bool{false, true} {
+		out := filepath.Join(t.TempDir(), "out")
+		treetest.Make(t, out, map[string]string{"old.json": "old"})
+		var flushed []string
+		opts := Options{Clean: true, NoSync: noSync, hooks: &testHooks{flush: func(dir string) { flushed = append(flushed, dir) }}}
+		if _, err := WriteTree(t.Context(), out, filesOf(spec), opts); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{false: 1, true: 0}[noSync]; len(flushed) != want {
+			t.Errorf("NoSync %v: flushed %v, want %d flush", noSync, flushed, want)
+		}
+		if diff := cmp.Diff(withDirs(spec), treetest.Read(t, out)); diff != "" {
+			t.Errorf("NoSync %v: tree (-want +got):\n%s", noSync, diff)
+		}
+	}
+}

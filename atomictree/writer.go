@@ -74,8 +74,21 @@ type Writer struct {
 	stagingLock *os.File
 	// allowNonAtomic: out may be written file by file (Options.AllowNonAtomic).
 	allowNonAtomic bool
+	// noSync: the tree is not flushed before the swap (Options.NoSync).
+	noSync bool
 
 	hooks testHooks
+}
+
+// sync flushes the file system holding dir, unless Options.NoSync said not to.
+func (w *Writer) sync(dir string) error {
+	if w.noSync {
+		return nil
+	}
+	if w.hooks.flush != nil {
+		w.hooks.flush(dir)
+	}
+	return syncTree(dir)
 }
 
 // newDirPerm is the mode of a folder of the new tree that the old tree did not have.
@@ -102,7 +115,7 @@ func NewWriter(ctx context.Context, out string, opts Options) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{ctx: ctx, out: out, clean: opts.Clean, removed: removed, index: newTreeIndex(), lock: opts.Lock, allowNonAtomic: opts.AllowNonAtomic}
+	w := &Writer{ctx: ctx, out: out, clean: opts.Clean, removed: removed, index: newTreeIndex(), lock: opts.Lock, allowNonAtomic: opts.AllowNonAtomic, noSync: opts.NoSync}
 	if opts.hooks != nil {
 		w.hooks = *opts.hooks
 	}
@@ -343,7 +356,7 @@ func (w *Writer) swap(ctx context.Context) (Report, error) {
 	if err := w.finishStaging(ctx); err != nil {
 		return w.discard(err)
 	}
-	if err := syncTree(w.staging); err != nil {
+	if err := w.sync(w.staging); err != nil {
 		return w.discard(fmt.Errorf("flushing the new tree in %s to disk: %w; check the disk and run again: the output folder %s was not changed", w.staging, err, out))
 	}
 	// The last moment at which an interrupt can still leave everything as it was.

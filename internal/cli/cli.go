@@ -22,6 +22,20 @@ type CLI struct {
 	// catchSignals, when set, makes Ctrl-C and SIGTERM cancel the run's
 	// context until the returned function is called.
 	catchSignals func() (release func())
+	// noSync, set by tests, writes trees without flushing them to disk (atomictree's
+	// Options.NoSync): their outputs are temporary folders, and a flush of the whole file
+	// system per run is most of a test's time.
+	noSync bool
+	// pause, when set, holds a run after it prints the line of a phase ("reading", "writing");
+	// see phasePause.
+	pause func(ctx context.Context, phase string)
+}
+
+// pauseAt holds the run at phase when c.pause says so.
+func (c *CLI) pauseAt(ctx context.Context, phase string) {
+	if c.pause != nil {
+		c.pause(ctx, phase)
+	}
 }
 
 // Main runs the command with the process's arguments and streams, and stops
@@ -47,7 +61,7 @@ func Main() int {
 		}()
 		return func() { signal.Stop(ch); close(done) }
 	}
-	return (&CLI{Stdout: os.Stdout, Stderr: os.Stderr, catchSignals: catch}).Run(ctx, os.Args)
+	return (&CLI{Stdout: os.Stdout, Stderr: os.Stderr, catchSignals: catch, pause: phasePause}).Run(ctx, os.Args)
 }
 
 // interruptible catches signals for the duration of a command's work.

@@ -20,7 +20,7 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(args []string, stdout, stderr io.Writer) int {
-		return (&CLI{Stdout: stdout, Stderr: stderr}).Run(context.Background(), args)
+		return (&CLI{Stdout: stdout, Stderr: stderr, noSync: true}).Run(context.Background(), args)
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {

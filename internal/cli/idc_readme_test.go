@@ -105,7 +105,7 @@ func TestReadmeIdc(t *testing.T) {
 		var combined syncBuffer
 		stdout := &streamWriter{combined: &combined}
 		stderr := &streamWriter{combined: &combined}
-		code := (&CLI{Stdout: stdout, Stderr: stderr}).Run(context.Background(), append([]string{"amupgrade"}, args...))
+		code := (&CLI{Stdout: stdout, Stderr: stderr, noSync: true}).Run(context.Background(), append([]string{"amupgrade"}, args...))
 		got := combined.buf.String()
 		if ports != nil {
 			got = ports.Replace(got)

@@ -178,7 +178,7 @@ func (c *CLI) runMigration(ctx context.Context, cmd *ucli.Command, args []string
 
 	var w *atomictree.Writer
 	if writing {
-		w, err = atomictree.NewWriter(ctx, o.out, atomictree.Options{Clean: o.clean, Lock: lock, AllowNonAtomic: cmd.Bool("allow-non-atomic")})
+		w, err = atomictree.NewWriter(ctx, o.out, atomictree.Options{Clean: o.clean, Lock: lock, AllowNonAtomic: cmd.Bool("allow-non-atomic"), NoSync: c.noSync})
 		if errors.Is(err, atomictree.ErrNonAtomic) {
 			return 0, &usageError{fmt.Sprintf("%v; give --allow-non-atomic to write it file by file all the same, or write to a folder beside it and move that in", err)}
 		}

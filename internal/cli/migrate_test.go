@@ -45,7 +45,7 @@ func TestMigratedTreesUpgrade(t *testing.T) {
 			f.Close()
 			out := filepath.Join(dir, "out")
 			var stdout, stderr bytes.Buffer
-			cli := &CLI{Stdout: &stdout, Stderr: &stderr}
+			cli := &CLI{Stdout: &stdout, Stderr: &stderr, noSync: true}
 			code := cli.Run(context.Background(), []string{"amupgrade", "--migrationMode", "--inputConfig", dir, "--output", out,
 				"--dynamic-data", "keep", "rules/fbc/migrate-to-fbc.groovy"})
 			if code != ExitOK {
@@ -81,7 +81,7 @@ func TestReadmeMigratedFile(t *testing.T) {
 	}
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	if code := (&CLI{Stdout: &stdout, Stderr: &stderr}).Run(context.Background(), []string{"amupgrade", "--migrationMode",
+	if code := (&CLI{Stdout: &stdout, Stderr: &stderr, noSync: true}).Run(context.Background(), []string{"amupgrade", "--migrationMode",
 		"-i", filepath.Join(root, "examples", "ldif"), "-o", filepath.Join(out, "t"), "-q"}); code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}

@@ -111,7 +111,7 @@ func TestReadme(t *testing.T) {
 		var combined syncBuffer
 		stdout := &streamWriter{combined: &combined}
 		stderr := &streamWriter{combined: &combined}
-		code := (&CLI{Stdout: stdout, Stderr: stderr}).Run(context.Background(), append([]string{"amupgrade"}, c.args...))
+		code := (&CLI{Stdout: stdout, Stderr: stderr, noSync: true}).Run(context.Background(), append([]string{"amupgrade"}, c.args...))
 		got := combined.buf.String()
 		cmdline := "$ amupgrade " + strings.Join(c.args, " ")
 		if code != ExitOK {

@@ -34,7 +34,7 @@ func needReal(t *testing.T, name string) string {
 func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := (&CLI{Stdout: &stdout, Stderr: &stderr}).Run(context.Background(), append([]string{"amupgrade"}, args...))
+	code := (&CLI{Stdout: &stdout, Stderr: &stderr, noSync: true}).Run(context.Background(), append([]string{"amupgrade"}, args...))
 	return code, stdout.String(), stderr.String()
 }
 

@@ -22,7 +22,7 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"amupgrade": func() {
-			os.Exit((&CLI{Stdout: os.Stdout, Stderr: os.Stderr}).Run(context.Background(), os.Args))
+			os.Exit((&CLI{Stdout: os.Stdout, Stderr: os.Stderr, noSync: true}).Run(context.Background(), os.Args))
 		},
 	})
 }

@@ -169,7 +169,7 @@ func (u *upgradeRun) begin(ctx context.Context) error {
 		}
 	}
 	w, err := atomictree.NewWriter(ctx, u.paths.out, atomictree.Options{
-		Clean: o.clean || u.inPlace, Lock: u.outLock(), AllowNonAtomic: o.allowNonAtomic,
+		Clean: o.clean || u.inPlace, Lock: u.outLock(), AllowNonAtomic: o.allowNonAtomic, NoSync: u.c.noSync,
 	})
 	if errors.Is(err, atomictree.ErrNonAtomic) {
 		return &usageError{fmt.Sprintf("%v; give --allow-non-atomic to write it file by file all the same, or write to a folder beside it and move that in", err)}
@@ -279,6 +279,7 @@ func (u *upgradeRun) plan(ctx context.Context) error {
 		}()
 	}
 	u.lg.printf("Reading existing configuration from files in %s…", o.in)
+	u.c.pauseAt(ctx, "reading")
 	u.prog.Phase("reading", 0)
 	// An FBC tree is only listed here: the upgrade reads each file when it
 	// comes to it. An Amster export is read whole: its files' amsterVersion
@@ -518,6 +519,7 @@ func (u *upgradeRun) writeReport(rpt *report.Report) error {
 // commit swaps the staged tree in.
 func (u *upgradeRun) commit(ctx context.Context) error {
 	u.lg.printf("Writing configuration to new location at %s…", u.o.out)
+	u.c.pauseAt(ctx, "writing")
 	var remove []string
 	if !u.o.clean {
 		remove = u.res.Deleted
