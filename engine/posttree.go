@@ -129,10 +129,10 @@ func (r *Run) create(res *Result, i int, c *Create) error {
 func (r *Run) createDoc(res *Result, i int, c *Create) (*Document, error) {
 	rule := r.chain.Rules[i]
 	k := c.Entity.key()
-	if r.exists[k] {
-		return nil, nil
-	}
-	if c.Unless != nil && r.anyMatch(c.Unless) {
+	if r.exists[k] || (c.Unless != nil && r.anyMatch(c.Unless)) {
+		// The tree has what the rule makes: the rule found its target, as a selector
+		// does (no recorded-unmatched warning).
+		r.selected[i].Store(true)
 		return nil, nil
 	}
 	if req := c.Requires; req != nil && !r.anyMatch(req) {

@@ -25,7 +25,7 @@ func (c *CLI) testCommand(code *int) *ucli.Command {
 			"  in/           the input tree (-i); relative paths in args resolve from the working directory\n" +
 			"  want/         the expected output tree (-o)\n" +
 			"  want/exit     the expected exit code, when it is not 0 (nothing is then written)\n" +
-			"  want/stderr   the expected stderr, when present; $IN, $OUT and $CASE stand for the folders\n" +
+			"  want/stderr   the expected stderr (absent: nothing on stderr); $IN, $OUT and $CASE stand for the folders\n" +
 			"\n" +
 			"--update rewrites want/ with what the run gives (changed files only, stale ones removed). It refuses to turn a\n" +
 			"passing case into one that expects a failure, and says so when a case's expected exit code changes.\n" +

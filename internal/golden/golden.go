@@ -8,8 +8,9 @@
 //	args        the arguments, without -i and -o (shell-like words; $CASE
 //	            stands for the case folder)
 //	in/         the input tree
-//	want/       the expected output tree; want/stderr and want/exit, when
-//	            present, hold the expected stderr and exit code
+//	want/       the expected output tree; want/stderr and want/exit hold
+//	            the expected stderr and exit code (absent: nothing on
+//	            stderr, exit 0)
 package golden
 
 import (
@@ -142,7 +143,8 @@ func (c Case) Run(run RunFunc, scratch string, update bool) Result {
 	if code != wantCode {
 		fail("exit code %d, want %d; stderr:\n%s", code, wantCode, gotErr)
 	}
-	if errFileErr == nil && string(wantErr) != gotErr {
+	// No want/stderr means the run says nothing on stderr: a new warning fails the case.
+	if (errFileErr == nil || errors.Is(errFileErr, fs.ErrNotExist)) && string(wantErr) != gotErr {
 		fail("stderr differs:\n%s", diff.Diff("want/stderr", wantErr, "got", []byte(gotErr)))
 	}
 	if code != 0 {
