@@ -1,6 +1,10 @@
 package engine
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/amupgrade/amupgrade/amjson"
@@ -15,5 +19,40 @@ func TestNotImplementedChangesNothing(t *testing.T) {
 	}
 	if err := tc.Delete(amjson.Pointer{"a"}); err == nil {
 		t.Error("Delete by a not-implemented transform: no error")
+	}
+}
+
+// Fetch reads nothing over the network unless the run allows it, and reads a
+// URL once per run.
+func TestFetchOnlyWhenAllowed(t *testing.T) {
+	t.Parallel()
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		fmt.Fprint(w, `{"issuer": "https://idp.example"}`)
+	}))
+	defer srv.Close()
+	ctx := func(allow bool) *TransformContext {
+		run := &Run{ctx: t.Context(), opts: Options{FetchWellKnown: allow, HTTPClient: srv.Client()}}
+		return &TransformContext{c: &opContext{run: run}, t: &Transform{Name: "x"}}
+	}
+	if _, err := ctx(false).Fetch(srv.URL); err == nil || !strings.Contains(err.Error(), "--fetch-well-known") {
+		t.Errorf("without --fetch-well-known: err = %v, want a refusal naming the flag", err)
+	}
+	if hits != 0 {
+		t.Errorf("without --fetch-well-known: %d requests", hits)
+	}
+	tc := ctx(true)
+	for range 2 {
+		body, err := tc.Fetch(srv.URL)
+		if err != nil || !strings.Contains(string(body), "idp.example") {
+			t.Fatalf("Fetch = %q, %v", body, err)
+		}
+	}
+	if hits != 1 {
+		t.Errorf("two fetches of one URL made %d requests, want 1", hits)
+	}
+	if _, err := tc.Fetch("ftp://idp.example/x"); err == nil {
+		t.Error("an ftp URL: no error")
 	}
 }
