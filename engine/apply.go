@@ -47,8 +47,9 @@ type Options struct {
 	// salt comes from the file and the attribute alone; either way the
 	// output depends on the input only.
 	Seed string
-	// FetchWellKnown lets configure-oidc-issuer-from-well-known read the
-	// providers' discovery documents over the network (--fetch-well-known);
+	// FetchWellKnown lets transforms read documents over the network
+	// through TransformContext.Fetch (--fetch-well-known: the providers'
+	// discovery documents of configure-oidc-issuer-from-well-known);
 	// FetchTimeout bounds each request (default 10 seconds), and HTTPClient,
 	// when set, makes them (tests).
 	FetchWellKnown bool
@@ -128,11 +129,11 @@ type Run struct {
 	manualSeen     map[manualKey]bool
 	createdAt      map[*Document]int // first rule a created document sees
 	treeTransforms []treeTransform
-	pending        []pendingCreate // creates asked for by transforms, by rule
-	secrets        []pendingCreate // secret mappings waiting for create-secret-stores
-	exists         map[string]bool // identities as read, and as created after the pass
-	ref            *reference      // --reference
-	wellKnown      map[string]wellKnown
+	pending        []pendingCreate    // creates asked for by transforms, by rule
+	secrets        []pendingCreate    // secret mappings waiting for create-secret-stores
+	exists         map[string]bool    // identities as read, and as created after the pass
+	ref            *Reference         // --reference
+	fetched        map[string]fetched // Fetch, by URL
 	// keptVersionTokens counts the files whose amsterVersion placeholder -a
 	// kept; keptVersionToken is one of them.
 	keptVersionTokens int

@@ -451,10 +451,13 @@ func placeholderIn(old, new *amjson.Value) (amjson.Pointer, bool) {
 // keepPlaceholder reports a placeholder an operation left in place.
 func (c *opContext) keepPlaceholder(ptr amjson.Pointer, old *amjson.Value) {
 	c.run.notice(Notice{Code: NoticeKeptPlaceholder, RuleID: c.rule.ID, File: c.doc.Path, Pointer: ptr.String(),
-		Message: fmt.Sprintf("holds a placeholder (%s): kept; write replace-placeholder: true in the rule to replace it", briefValue(old))})
+		Message: fmt.Sprintf("holds a placeholder (%s): kept; write replace-placeholder: true in the rule to replace it", BriefValue(old))})
 }
 
-func briefValue(v *amjson.Value) string {
+// BriefValue is a value as a message quotes it: its JSON on one line, cut
+// to 60 characters, so that a notice names what it found without holding a
+// whole script or certificate.
+func BriefValue(v *amjson.Value) string {
 	s := strings.Join(strings.Fields(string(amjson.AppendJSON(nil, v, amjson.PrintOptions{}))), " ")
 	if len(s) > 60 {
 		s = s[:57] + "…"

@@ -83,8 +83,12 @@ func (r *Run) postPass(res *Result) (err error) {
 	for _, p := range r.secrets {
 		if p.c.IfBlocked != nil {
 			n := *p.c.IfBlocked
+			label := ""
+			if v := p.c.Data.Get("secretId"); v != nil && v.Kind == amjson.String {
+				label = v.Text
+			}
 			n.Message = fmt.Sprintf("the vendor's %s would have written the mapping of secret label %s (%s) with the step's createSecretStores; not made: no create-secret-stores rule ran after it (a run of some rules only)",
-				n.Transform, text(p.c.Data, "secretId"), briefValue(p.c.Data.Get("aliases")))
+				n.Transform, label, BriefValue(p.c.Data.Get("aliases")))
 			n.Action = "run the step's create-secret-stores rule too, or " + n.Action
 			r.manual(n)
 		}
@@ -189,6 +193,14 @@ func (t *TreeContext) Options() Options { return t.r.opts }
 // RuleID returns the id of the rule that runs the transform.
 func (t *TreeContext) RuleID() string { return t.rule.ID }
 
+// Transform returns the transform that runs, for its name in messages.
+func (t *TreeContext) Transform() *Transform { return t.t }
+
+// Reference returns the configuration of the target release that
+// --reference names, or nil without one: where a create takes what AM
+// bundles under its licence.
+func (t *TreeContext) Reference() *Reference { return t.r.ref }
+
 // Has reports whether some entity of the tree is selected.
 func (t *TreeContext) Has(s *Selector) bool { return t.r.anyMatch(s) }
 
@@ -211,12 +223,28 @@ func (t *TreeContext) ManualStep(file, pointer, what, action string) {
 	t.r.manual(n)
 }
 
-// manualFor builds the notice of a manual step without reporting it.
-func (t *TransformContext) manualFor(file string, ptr amjson.Pointer, what, action string) *Notice {
-	n := manualNotice(t.c.rule, t.t, what, action)
-	n.File = file
-	if ptr != nil {
-		n.Pointer = ptr.String()
+// ReportManual reports a manual step built before, as it is (the
+// Create.IfBlocked of a queued create, with what the transform learnt
+// since): it keeps the rule and transform of the one that asked.
+func (t *TreeContext) ReportManual(n Notice) { t.r.manual(n) }
+
+// QueuedCreate is an entity a transform asked for with
+// TransformContext.Create, and the file it was working on.
+type QueuedCreate struct {
+	Create *Create
+	From   string
+}
+
+// TakeSecrets returns the secret mappings transforms asked for so far
+// (TransformContext.Create with secret set), in rule order, and takes them
+// from the run: the transform that writes them (create-secret-stores)
+// makes or reports each. Those no such transform takes by the end of the
+// pass are reported as not written.
+func (t *TreeContext) TakeSecrets() []QueuedCreate {
+	out := make([]QueuedCreate, len(t.r.secrets))
+	for i, p := range t.r.secrets {
+		out[i] = QueuedCreate{Create: p.c, From: p.from}
 	}
-	return &n
+	t.r.secrets = nil
+	return out
 }

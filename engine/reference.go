@@ -10,12 +10,14 @@ import (
 	"github.com/amupgrade/amupgrade/amjson"
 )
 
-// reference is a configuration of the target release (--reference): an FBC
+// Reference is a configuration of the target release (--reference): an FBC
 // tree or an Amster export, of a fresh install for instance. Creates that
 // need what AM bundles under its licence (the bodies of global scripts, the
 // default files of new services) take the entity from it, converted to the
-// tree's layout when the reference has the other one.
-type reference struct {
+// tree's layout when the reference has the other one. A whole-tree
+// transform reads it through TreeContext.Reference; it is read whole before
+// the pass and never changes.
+type Reference struct {
 	tree *Tree
 }
 
@@ -36,16 +38,19 @@ func (r *Run) readReference() error {
 	if err != nil {
 		return &Error{Code: CodeInput, Msg: fmt.Sprintf("--reference %s: cannot read the reference configuration; give the folder of an Amster export or of an FBC tree of the target release", r.opts.Reference), Err: err}
 	}
-	r.ref = &reference{tree: t}
+	r.ref = &Reference{tree: t}
 	return nil
 }
 
-// mode is the reference's layout.
-func (ref *reference) mode() Mode { return ref.tree.Layout.Mode }
+// Mode is the reference's layout.
+func (ref *Reference) Mode() Mode { return ref.tree.Layout.Mode }
 
-// find returns the reference's documents whose identity matches, in path
+// Folder is the reference's folder, as --reference names it, for messages.
+func (ref *Reference) Folder() string { return ref.tree.Root }
+
+// Find returns the reference's documents whose identity matches, in path
 // order.
-func (ref *reference) find(match func(e *Entity) bool) []*Document {
+func (ref *Reference) Find(match func(e *Entity) bool) []*Document {
 	var out []*Document
 	for _, d := range ref.tree.Docs {
 		if d.Entity != nil && match(d.Entity) {
@@ -55,8 +60,9 @@ func (ref *reference) find(match func(e *Entity) bool) []*Document {
 	return out
 }
 
-// root returns a copy of a reference document.
-func (ref *reference) root(d *Document) (*amjson.Value, error) {
+// Root returns a copy of a reference document (metadata and data), which
+// the caller may change.
+func (ref *Reference) Root(d *Document) (*amjson.Value, error) {
 	v, err := d.parsed()
 	if err != nil {
 		return nil, fmt.Errorf("--reference %s: %w", ref.tree.Root, err)
@@ -64,17 +70,17 @@ func (ref *reference) root(d *Document) (*amjson.Value, error) {
 	return v.Clone(), nil
 }
 
-// where names a reference file for messages.
-func (ref *reference) where(d *Document) string {
+// Where names a reference file for messages.
+func (ref *Reference) Where(d *Document) string {
 	return path.Join(ref.tree.Root, d.Path)
 }
 
-// scriptBody returns the body of a script attribute of the reference: an
+// ScriptBody returns the body of a script attribute of the reference: an
 // Amster export holds it in base64; an FBC tree as plain text, in base64
 // (AM 7.2), or as {"$base64:encode": {"$inline": file}} beside the JSON file.
-func (ref *reference) scriptBody(d *Document, v *amjson.Value) ([]byte, error) {
+func (ref *Reference) ScriptBody(d *Document, v *amjson.Value) ([]byte, error) {
 	if v == nil {
-		return nil, fmt.Errorf("%s has no script", ref.where(d))
+		return nil, fmt.Errorf("%s has no script", ref.Where(d))
 	}
 	if v.Kind == amjson.Object && len(v.Members) == 1 {
 		inner := v.Members[0].Value
@@ -85,22 +91,39 @@ func (ref *reference) scriptBody(d *Document, v *amjson.Value) ([]byte, error) {
 			p := path.Join(path.Dir(d.Path), v.Members[0].Value.Text)
 			f := ref.tree.find(p)
 			if f == nil || f.Raw == nil {
-				return nil, fmt.Errorf("%s refers to the script file %s, which the reference does not hold", ref.where(d), v.Members[0].Value.Text)
+				return nil, fmt.Errorf("%s refers to the script file %s, which the reference does not hold", ref.Where(d), v.Members[0].Value.Text)
 			}
 			return f.Raw, nil
 		}
 	}
 	if v.Kind != amjson.String {
-		return nil, fmt.Errorf("%s: the script is %s, not text", ref.where(d), v.Kind)
+		return nil, fmt.Errorf("%s: the script is %s, not text", ref.Where(d), v.Kind)
 	}
-	if ref.mode() == Amster || looksBase64(v.Text) {
+	if ref.Mode() == Amster || looksBase64(v.Text) {
 		b, err := base64.StdEncoding.DecodeString(v.Text)
 		if err != nil {
-			return nil, fmt.Errorf("%s: the script is not base64: %v", ref.where(d), err)
+			return nil, fmt.Errorf("%s: the script is not base64: %v", ref.Where(d), err)
 		}
 		return b, nil
 	}
 	return []byte(v.Text), nil
+}
+
+// Copy returns the create of a reference document as it is (Create.Whole),
+// at the same place in the layout, its FBC uid moved to baseDN (the run's
+// --baseDn): an entity AM bundles, copied into a tree of the same layout.
+func (ref *Reference) Copy(d *Document, baseDN string) (*Create, error) {
+	root, err := ref.Root(d)
+	if err != nil {
+		return nil, err
+	}
+	md := root.Get("metadata")
+	if md != nil && md.Kind == amjson.Object {
+		if uid := md.Get("uid"); uid != nil && uid.Kind == amjson.String && uid.Text != "" {
+			md.Set("uid", amjson.NewString(rebaseUID(uid.Text, baseDN)))
+		}
+	}
+	return &Create{Entity: *entityFromValue(root), File: strings.TrimPrefix(d.Path, ref.tree.Layout.Prefix), Whole: root}, nil
 }
 
 // looksBase64 tells a base64 script body from a plain one: script text has

@@ -168,7 +168,7 @@ func (r *Run) updateTracking(res *Result) error {
 		// AM resolves the list at start-up; amupgrade cannot add to it.
 		r.notice(Notice{Code: NoticeKeptPlaceholder, File: r.tracking.Path, Pointer: "/data/appliedRuleIds", Message: fmt.Sprintf(
 			"holds a placeholder (%s): kept, so the %d rules applied now are not recorded and would apply again; write the list out to track them",
-			briefValue(ids), len(res.Recorded))})
+			BriefValue(ids), len(res.Recorded))})
 		res.Recorded = nil
 	}
 	if len(res.Recorded) > 0 {

@@ -1,19 +1,16 @@
 package engine
 
 import (
-	"encoding/base64"
 	"fmt"
-	"maps"
 	"slices"
-	"strings"
-	"sync"
 
 	"github.com/amupgrade/amupgrade/amjson"
 )
 
 // Transform is a change written in Go, for what no declarative operation can
-// say. Rule files name it (`transform: jakarta-scripts`); it is registered
-// here and documented one by one in docs/rules.md.
+// say. Rule files name it (`transform: jakarta-scripts`); package transforms
+// holds the registry of them, and docs/rules.md documents them one by one.
+// The engine runs the one a TransformOp carries and knows none by name.
 type Transform struct {
 	Name string
 	Doc  string
@@ -62,36 +59,6 @@ func (t *Transform) Status() string {
 		return "not implemented"
 	}
 	return "partly implemented"
-}
-
-// transforms is the registry: every transform, by name. It is built once,
-// from the lists below, and never changes after, so that every run (and
-// every goroutine of a run) sees the same transforms, and no code outside
-// this package can add one that reaches into a document behind the engine's
-// back.
-var transforms = sync.OnceValue(func() map[string]*Transform {
-	m := map[string]*Transform{}
-	for _, t := range slices.Concat(scriptTransforms(), vendorTransforms()) {
-		if _, dup := m[t.Name]; dup {
-			// Two built-ins of one name: TestTransformsRegistry catches it.
-			panic("engine: two transforms named " + t.Name)
-		}
-		m[t.Name] = t
-	}
-	return m
-})
-
-// LookupTransform returns the transform of that name.
-func LookupTransform(name string) (*Transform, bool) {
-	t, ok := transforms()[name]
-	return t, ok
-}
-
-// Transforms returns every transform, by name.
-func Transforms() []*Transform {
-	out := slices.Collect(maps.Values(transforms()))
-	slices.SortFunc(out, func(a, b *Transform) int { return strings.Compare(a.Name, b.Name) })
-	return out
 }
 
 // TransformContext is what a transform may read and change: the document's
@@ -241,6 +208,19 @@ func (t *TransformContext) Create(c *Create, secret bool) {
 	t.c.run.queueCreate(pendingCreate{rule: t.c.ruleIdx, c: c, from: t.c.doc.Path, secret: secret})
 }
 
+// ManualStepNotice builds, without reporting it, the notice of a vendor
+// change left to the user in file at ptr (a pointer of the whole document,
+// nil for none), as ManualStep would: the Create.IfBlocked of an entity
+// asked for, reported only when what must hold it is missing.
+func (t *TransformContext) ManualStepNotice(file string, ptr amjson.Pointer, what, action string) *Notice {
+	n := manualNotice(t.c.rule, t.t, what, action)
+	n.File = file
+	if ptr != nil {
+		n.Pointer = ptr.String()
+	}
+	return &n
+}
+
 // manualNotice is the notice of a vendor change left to the user.
 func manualNotice(rule *Rule, t *Transform, what, action string) Notice {
 	n := Notice{Code: NoticeNotImplemented, RuleID: rule.ID, Transform: t.Name, Message: what, Action: action}
@@ -281,79 +261,4 @@ func (o *TransformOp) apply(c *opContext) error {
 		return c.errorf("transform %s: %v", o.T.Name, err)
 	}
 	return nil
-}
-
-// scriptTransforms rewrite what AM 8's move to Tomcat 10 (Jakarta EE)
-// breaks in scripts and their allow-lists.
-func scriptTransforms() []*Transform {
-	return []*Transform{{
-		Name: "jakarta-allowlist",
-		Doc: "For every `javax.servlet.*` and `javax.websocket.*` entry of the section's `whiteList`, " +
-			"appends the `jakarta.` twin when absent (AM 8 runs on Tomcat 10). The javax entries stay.",
-		Apply: func(t *TransformContext, _ *amjson.Value) error {
-			wl := t.Section().Get("whiteList")
-			if wl == nil || wl.Kind != amjson.Array {
-				return nil
-			}
-			for _, it := range append([]*amjson.Value(nil), wl.Items...) {
-				twin, ok := jakartaName(it.Text)
-				if it.Kind != amjson.String || !ok || containsString(wl, twin) {
-					continue
-				}
-				if err := t.Append(append(t.SectionPointer(), "whiteList"), amjson.NewString(twin)); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-	}, {
-		Name: "jakarta-scripts",
-		Doc: "Rewrites `javax.servlet` to `jakarta.servlet` and `javax.websocket` to `jakarta.websocket` in the " +
-			"section's `script` attribute, a base64 script body (Amster) or a plain one. A `$base64:encode` or " +
-			"`$inline` reference to a script file is left alone and reported.",
-		Apply: func(t *TransformContext, _ *amjson.Value) error {
-			s := t.Section().Get("script")
-			if s != nil && s.Kind == amjson.Object {
-				t.Notice(NoticeFileReference, append(t.SectionPointer(), "script"),
-					fmt.Sprintf("the script is a reference to a file (%s); javax references in it are not rewritten: edit the file", briefValue(s)))
-				return nil
-			}
-			if s == nil || s.Kind != amjson.String {
-				return nil
-			}
-			body, err := base64.StdEncoding.DecodeString(s.Text)
-			encoded := err == nil
-			if !encoded {
-				body = []byte(s.Text)
-			}
-			out := jakartaReplacer.Replace(string(body))
-			if out == string(body) {
-				return nil
-			}
-			if encoded {
-				out = base64.StdEncoding.EncodeToString([]byte(out))
-			}
-			return t.Set(append(t.SectionPointer(), "script"), amjson.NewString(out))
-		},
-	}}
-}
-
-var jakartaReplacer = strings.NewReplacer("javax.servlet", "jakarta.servlet", "javax.websocket", "jakarta.websocket")
-
-func jakartaName(s string) (string, bool) {
-	for _, p := range []string{"javax.servlet.", "javax.websocket."} {
-		if strings.HasPrefix(s, p) {
-			return "jakarta." + strings.TrimPrefix(s, "javax."), true
-		}
-	}
-	return "", false
-}
-
-func containsString(arr *amjson.Value, s string) bool {
-	for _, it := range arr.Items {
-		if it.Kind == amjson.String && it.Text == s {
-			return true
-		}
-	}
-	return false
 }

@@ -1,52 +1,58 @@
 package engine
 
 import (
-	"slices"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/amupgrade/amupgrade/amjson"
 )
 
-// Every transform is registered once, documented, applies where it says
-// (to documents or to the tree), and a transform that leaves part of the
-// vendor's change undone says why, with one of the closed list of needs,
-// and what to do by hand.
-func TestTransformsRegistry(t *testing.T) {
+// A transform that is not implemented may report, never change.
+func TestNotImplementedChangesNothing(t *testing.T) {
 	t.Parallel()
-	all := Transforms()
-	if len(all) == 0 {
-		t.Fatal("no transforms")
+	tc := &TransformContext{t: &Transform{Name: "x", Gap: &Gap{None: true}}}
+	if err := tc.Set(amjson.Pointer{"a"}, amjson.NewNull()); err == nil {
+		t.Error("Set by a not-implemented transform: no error")
 	}
-	for i, tr := range all {
-		if i > 0 && all[i-1].Name >= tr.Name {
-			t.Errorf("Transforms() not sorted by name, or a name twice: %s after %s", tr.Name, all[i-1].Name)
-		}
-		if got, ok := LookupTransform(tr.Name); !ok || got != tr {
-			t.Errorf("LookupTransform(%q) = %v, %v", tr.Name, got, ok)
-		}
-		if strings.TrimSpace(tr.Doc) == "" {
-			t.Errorf("%s: no Doc", tr.Name)
-		}
-		none := tr.Gap != nil && tr.Gap.None
-		if tr.Tree {
-			if tr.Apply != nil || (tr.ApplyTree == nil && !none) {
-				t.Errorf("%s: a whole-tree transform needs ApplyTree (or none at all, when not implemented) and no Apply", tr.Name)
-			}
-		} else if tr.ApplyTree != nil || (tr.Apply == nil && !none) {
-			t.Errorf("%s: a document transform needs Apply (or none at all, when not implemented) and no ApplyTree", tr.Name)
-		}
-		if g := tr.Gap; g != nil {
-			if !slices.Contains(Needs(), g.Needs) {
-				t.Errorf("%s: Gap.Needs %q is none of %v", tr.Name, g.Needs, Needs())
-			}
-			if g.Vendor == "" || g.Why == "" {
-				t.Errorf("%s: Gap needs Vendor (what the vendor's change is) and Why (why it is not made)", tr.Name)
-			}
-			if none && g.Action == "" {
-				t.Errorf("%s: not implemented without an Action: its manual step must say what to do by hand", tr.Name)
-			}
+	if err := tc.Delete(amjson.Pointer{"a"}); err == nil {
+		t.Error("Delete by a not-implemented transform: no error")
+	}
+}
+
+// Fetch reads nothing over the network unless the run allows it, and reads a
+// URL once per run.
+func TestFetchOnlyWhenAllowed(t *testing.T) {
+	t.Parallel()
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		fmt.Fprint(w, `{"issuer": "https://idp.example"}`)
+	}))
+	defer srv.Close()
+	ctx := func(allow bool) *TransformContext {
+		run := &Run{ctx: t.Context(), opts: Options{FetchWellKnown: allow, HTTPClient: srv.Client()}}
+		return &TransformContext{c: &opContext{run: run}, t: &Transform{Name: "x"}}
+	}
+	if _, err := ctx(false).Fetch(srv.URL); err == nil || !strings.Contains(err.Error(), "--fetch-well-known") {
+		t.Errorf("without --fetch-well-known: err = %v, want a refusal naming the flag", err)
+	}
+	if hits != 0 {
+		t.Errorf("without --fetch-well-known: %d requests", hits)
+	}
+	tc := ctx(true)
+	for range 2 {
+		body, err := tc.Fetch(srv.URL)
+		if err != nil || !strings.Contains(string(body), "idp.example") {
+			t.Fatalf("Fetch = %q, %v", body, err)
 		}
 	}
-	if _, ok := LookupTransform("no-such-transform"); ok {
-		t.Error("LookupTransform found a transform that does not exist")
+	if hits != 1 {
+		t.Errorf("two fetches of one URL made %d requests, want 1", hits)
+	}
+	if _, err := tc.Fetch("ftp://idp.example/x"); err == nil {
+		t.Error("an ftp URL: no error")
 	}
 }

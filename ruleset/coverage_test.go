@@ -13,6 +13,7 @@ import (
 
 	"github.com/amupgrade/amupgrade/engine"
 	"github.com/amupgrade/amupgrade/ruleset"
+	"github.com/amupgrade/amupgrade/transforms"
 )
 
 // The coverage document and the golden cases of every rule, relative to this
@@ -503,7 +504,7 @@ func TestTransformDocsInStep(t *testing.T) {
 			rows[name] = line
 		}
 	}
-	for _, tr := range engine.Transforms() {
+	for _, tr := range transforms.All() {
 		row, ok := rows[tr.Name]
 		if !ok {
 			t.Errorf("docs/rules.md has no row for transform %s", tr.Name)

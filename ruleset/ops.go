@@ -9,6 +9,7 @@ import (
 
 	"github.com/amupgrade/amupgrade/amjson"
 	"github.com/amupgrade/amupgrade/engine"
+	"github.com/amupgrade/amupgrade/transforms"
 )
 
 var opNames = []string{"add", "set", "replace", "delete", "add-to-set", "remove-from-set",
@@ -155,10 +156,10 @@ func (l *loader) opBody(name string, body, args *yaml.Node, when *engine.Expr) [
 		return []engine.Op{&engine.SetEntityIDOp{ID: l.str(body, "set-entity-id")}}
 	case "transform":
 		tname := l.str(body, "transform")
-		t, ok := engine.LookupTransform(tname)
+		t, ok := transforms.Lookup(tname)
 		if !ok {
 			var names []string
-			for _, t := range engine.Transforms() {
+			for _, t := range transforms.All() {
 				names = append(names, t.Name)
 			}
 			l.errorf(body, "unknown transform %q%s", tname, suggest(tname, names))

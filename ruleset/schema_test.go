@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/amupgrade/amupgrade/engine"
 	"github.com/amupgrade/amupgrade/rules"
 	"github.com/amupgrade/amupgrade/ruleset"
+	"github.com/amupgrade/amupgrade/transforms"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 )
@@ -172,7 +172,7 @@ func TestTransformsDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tr := range engine.Transforms() {
+	for _, tr := range transforms.All() {
 		if !strings.Contains(string(src), "| `"+tr.Name+"` |") {
 			t.Errorf("transform %s has no row in docs/rules.md's Transforms tables", tr.Name)
 		}

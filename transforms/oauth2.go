@@ -1,10 +1,11 @@
-package engine
+package transforms
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/amupgrade/amupgrade/amjson"
+	"github.com/amupgrade/amupgrade/engine"
 )
 
 const (
@@ -18,8 +19,8 @@ const (
 
 // updateOAuth2PluginsSettings is the vendor's updateOAuth2PluginsSettings,
 // facts §13.
-func updateOAuth2PluginsSettings() *Transform {
-	return &Transform{
+func updateOAuth2PluginsSettings() *engine.Transform {
+	return &engine.Transform{
 		Name: "update-oauth2-plugins-settings",
 		Doc: "On an OAuth2 provider's `pluginsConfig` (the section) that still holds the 7.1 `scopeImplementationClass`: " +
 			"adds, when absent and in this order, `evaluateScopePluginType`/`Class`/`Script`, `validateScopePluginType`/" +
@@ -30,13 +31,13 @@ func updateOAuth2PluginsSettings() *Transform {
 			"`accessTokenEnricherClass` `DefaultAccessTokenEnricher`; then deletes `scopeImplementationClass`. A custom " +
 			"class is also a manual step: whether it modifies tokens or claims is not known.",
 		Inferred: "the mapping from the one class to the plugin settings (the before and after shapes are observed in the 7.2 and 7.5 trees and the 8.0.2 export)",
-		Gap: &Gap{
-			Needs:  NeedPublicFact,
+		Gap: &engine.Gap{
+			Needs:  engine.NeedPublicFact,
 			Vendor: "would have moved a custom scope implementation class to the plugin settings",
 			Why:    "what it makes of a custom class beyond the scope plugins is not public",
 			Action: "review the OAuth2 provider's plugin settings",
 		},
-		Apply: func(t *TransformContext, _ *amjson.Value) error {
+		Apply: func(t *engine.TransformContext, _ *amjson.Value) error {
 			sec, base := t.Section(), t.SectionPointer()
 			old := sec.Get("scopeImplementationClass")
 			if old == nil {
@@ -75,14 +76,14 @@ func updateOAuth2PluginsSettings() *Transform {
 
 // updateOAuth2ClientPluginSettings is the vendor's
 // updateOauth2ClientPluginSettings, facts §14.
-func updateOAuth2ClientPluginSettings() *Transform {
-	return &Transform{
+func updateOAuth2ClientPluginSettings() *engine.Transform {
+	return &engine.Transform{
 		Name: "update-oauth2-client-plugin-settings",
 		Doc: "On an OAuth2 client's `overrideOAuth2ClientConfig` (the section, when the client has one): adds, when " +
 			"absent, the five `*PluginType` settings (`PROVIDER`, or `SCRIPTED` where the client names a script other " +
 			"than `[Empty]`), the three `Default*` classes and `[Empty]` for the seven scripts, as 8.0.1 clients hold them.",
 		Inferred: "the choice of SCRIPTED for a client that names a script (the PROVIDER defaults are observed in 8.0.1 clients)",
-		Apply: func(t *TransformContext, _ *amjson.Value) error {
+		Apply: func(t *engine.TransformContext, _ *amjson.Value) error {
 			sec, base := t.Section(), t.SectionPointer()
 			kind := func(script string) string {
 				if s := text(sec, script); s != "" && s != emptyScript {
@@ -116,21 +117,21 @@ var fapiKeys = []string{"nbfClaimRequiredInRequestObject", "expClaimRequiredInRe
 
 // migrateFapiSettings is the vendor's migrateFapiSettingsAcrossServiceSections,
 // facts §15.
-func migrateFapiSettings() *Transform {
-	return &Transform{
+func migrateFapiSettings() *engine.Transform {
+	return &engine.Transform{
 		Name: "migrate-fapi-settings-across-service-sections",
 		Doc: "Not implemented: by its name the vendor moves the four FAPI request object settings between sections of " +
 			"the OAuth2 provider. Every public configuration holds them in `advancedOAuth2Config`, where the rule adds " +
 			"them; a manual step is reported only where one of them is found in another section.",
-		Gap: &Gap{
+		Gap: &engine.Gap{
 			None:   true,
-			Needs:  NeedPublicFact,
+			Needs:  engine.NeedPublicFact,
 			Vendor: "would have moved the FAPI request object settings between sections",
 			Why: "its effect is not public (searched: the vendor's fbc/latest rule file, which only calls it; the 7.5.0, 8.0 and " +
 				"8.0.2 configurations and the 8.0.1 REST recordings, which all hold the four settings in advancedOAuth2Config)",
 			Action: "keep the four settings in advancedOAuth2Config only",
 		},
-		Apply: func(t *TransformContext, _ *amjson.Value) error {
+		Apply: func(t *engine.TransformContext, _ *amjson.Value) error {
 			data := t.Data()
 			for _, m := range data.Members {
 				if m.Key == "advancedOAuth2Config" || m.Value.Kind != amjson.Object {
@@ -155,18 +156,18 @@ var smtpKeys = []string{"hostname", "port", "username", "password", "password-en
 // createEmailServiceInstances is the vendor's
 // createEmailServiceInstancesAmster and createEmailServiceInstancesFbc,
 // facts §16.
-func createEmailServiceInstances(name string, mode Mode) *Transform {
-	t := &Transform{Name: name}
-	if mode == Amster {
+func createEmailServiceInstances(name string, mode engine.Mode) *engine.Transform {
+	t := &engine.Transform{Name: name}
+	if mode == engine.Amster {
 		t.Doc = "For a realm's email service (`EmailService`) whose SMTP host is set, creates the SMTP transport " +
 			"`default-smtp` the realm's `transportType` then names: `realms/<realm>/Smtp/default-smtp.json` (entity type " +
 			"`Smtp`), with the service's `hostname`, `port`, `username`, `password` (and `password-encrypted`), `sslState` " +
 			"and `emailImplClassName`, before the rule's delete of those settings from the global defaults."
 		t.Inferred = "the file's place and the transport's name (the entity type is in the Amster reference, the data block in 8.0.1 REST recordings)"
-		t.Apply = func(tc *TransformContext, _ *amjson.Value) error {
+		t.Apply = func(tc *engine.TransformContext, _ *amjson.Value) error {
 			e := tc.Entity()
 			sec := tc.Section()
-			if tc.Layout().Mode != Amster || e.Global || text(sec, "hostname") == "" {
+			if tc.Layout().Mode != engine.Amster || e.Global || text(sec, "hostname") == "" {
 				return nil
 			}
 			data := object("_id", "default-smtp")
@@ -176,7 +177,7 @@ func createEmailServiceInstances(name string, mode Mode) *Transform {
 				}
 			}
 			data.Set("_type", typeValue("smtpTransports", "SMTP", true))
-			tc.Create(&Create{Entity: Entity{Type: "Smtp", ID: "default-smtp", Realm: e.Realm}, Data: data}, false)
+			tc.Create(&engine.Create{Entity: engine.Entity{Type: "Smtp", ID: "default-smtp", Realm: e.Realm}, Data: data}, false)
 			return nil
 		}
 		return t
@@ -184,15 +185,15 @@ func createEmailServiceInstances(name string, mode Mode) *Transform {
 	t.Doc = "Not implemented: for a realm's mail server settings (`MailServer` `default`) whose SMTP host is set, the " +
 		"vendor creates the SMTP transport `default-smtp` that the realm's `transportType` then names. Where one is " +
 		"set, a manual step lists the settings to give the transport."
-	t.Gap = &Gap{
+	t.Gap = &engine.Gap{
 		None:   true,
-		Needs:  NeedPublicFact,
+		Needs:  engine.NeedPublicFact,
 		Vendor: "would have created the realm's SMTP transport default-smtp from its mail server settings",
 		Why: "the FBC layout of SMTP transports is not public (searched: the 7.0, 7.2, 7.5.0 and 8.0 trees, which hold " +
 			"none; the 8.0.1 REST recordings show the data, not the files)",
 		Action: "create the realm's SMTP transport default-smtp from its mail server settings in the AM admin console",
 	}
-	t.Apply = func(tc *TransformContext, _ *amjson.Value) error {
+	t.Apply = func(tc *engine.TransformContext, _ *amjson.Value) error {
 		e, sec := tc.Entity(), tc.Section()
 		if e.Global || e.ID != "default" || text(sec, "hostname") == "" {
 			return nil
@@ -203,7 +204,7 @@ func createEmailServiceInstances(name string, mode Mode) *Transform {
 				if k == "password" || k == "password-encrypted" {
 					set = append(set, k+" (as set)")
 				} else {
-					set = append(set, k+" "+briefValue(v))
+					set = append(set, k+" "+engine.BriefValue(v))
 				}
 			}
 		}
@@ -217,15 +218,15 @@ func createEmailServiceInstances(name string, mode Mode) *Transform {
 
 // migrateIdmIntegrationService is the vendor's migrateIdmIntegrationService,
 // facts §17.
-func migrateIdmIntegrationService() *Transform {
-	return &Transform{
+func migrateIdmIntegrationService() *engine.Transform {
+	return &engine.Transform{
 		Name: "migrate-idm-integration-service",
 		Doc: "On the global IDM provisioning service of a 6.5 export (`IDMProvisioning`, whose settings sit in " +
 			"`defaults`): moves each setting of `defaults` to the top level (a setting already there keeps its value), " +
 			"deletes `defaults`, and adds the 7.0 defaults `idmProvisioningClient` `idm-provisioning` and " +
 			"`idmDeploymentPath` `openidm` when absent.",
 		Inferred: "the move and the added defaults (the 6.5.1 and 8.0.2 exports and the 7.0/7.2 trees show the before and after shapes)",
-		Apply: func(t *TransformContext, _ *amjson.Value) error {
+		Apply: func(t *engine.TransformContext, _ *amjson.Value) error {
 			data := t.Data()
 			def := data.Get("defaults")
 			if def == nil || def.Kind != amjson.Object {

@@ -1,10 +1,11 @@
-package engine
+package transforms
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/amupgrade/amupgrade/amjson"
+	"github.com/amupgrade/amupgrade/engine"
 )
 
 // object builds an ordered object from key, value pairs (values as
@@ -14,7 +15,7 @@ func object(kv ...any) *amjson.Value {
 	for i := 0; i+1 < len(kv); i += 2 {
 		v, err := jsonValue(kv[i+1])
 		if err != nil {
-			panic(fmt.Sprintf("engine: object(%v): %v", kv[i], err)) // literals of this package only
+			panic(fmt.Sprintf("transforms: object(%v): %v", kv[i], err)) // literals of this package only
 		}
 		o.Set(kv[i].(string), v)
 	}
@@ -22,8 +23,8 @@ func object(kv ...any) *amjson.Value {
 }
 
 // addNewService is the vendor's addNewService (FBC), facts §1.
-func addNewService() *Transform {
-	return &Transform{
+func addNewService() *engine.Transform {
+	return &engine.Transform{
 		Name: "add-new-service",
 		Tree: true,
 		Doc: "Adds a service the tree lacks (`args: {service: Name}`), in the root realm, as a fresh AM install holds it: " +
@@ -36,25 +37,20 @@ func addNewService() *Transform {
 		Inferred: "that the vendor writes these two files and no empty stubs (the final shape is observed; " +
 			"CustomAuthNode's shape is inferred from the other node services)",
 		Check: needStrings("service"),
-		ApplyTree: func(t *TreeContext, args *amjson.Value) error {
+		ApplyTree: func(t *engine.TreeContext, args *amjson.Value) error {
 			name := argText(args, "service")
-			if t.Layout().Mode != FBC || t.Has(&Selector{Services: []string{name}}) {
+			if t.Layout().Mode != engine.FBC || t.Has(&engine.Selector{Services: []string{name}}) {
 				return nil
 			}
-			if ref := t.r.ref; ref != nil && ref.mode() == FBC {
-				docs := ref.find(func(e *Entity) bool { return e.Type == name && !e.Global && e.Realm == "/" })
+			if ref := t.Reference(); ref != nil && ref.Mode() == engine.FBC {
+				docs := ref.Find(func(e *engine.Entity) bool { return e.Type == name && !e.Global && e.Realm == "/" })
 				if len(docs) > 0 {
 					for _, d := range docs {
-						root, err := ref.root(d)
+						c, err := ref.Copy(d, t.Options().BaseDN)
 						if err != nil {
 							return err
 						}
-						md := root.Get("metadata")
-						if uid := text(md, "uid"); uid != "" {
-							md.Set("uid", amjson.NewString(rebaseUID(uid, t.Options().BaseDN)))
-						}
-						e := entityFromValue(root)
-						if _, err := t.Create(&Create{Entity: *e, File: strings.TrimPrefix(d.Path, ref.tree.Layout.Prefix), Whole: root}); err != nil {
+						if _, err := t.Create(c); err != nil {
 							return err
 						}
 					}
@@ -63,19 +59,19 @@ func addNewService() *Transform {
 			}
 			typ := typeValue(name, name, false)
 			lower := strings.ToLower(name)
-			node := &Create{
-				Entity: Entity{Type: name, ID: name, Realm: "/"},
-				File:   "realm/root/" + SanitizeName(lower) + ".json",
+			node := &engine.Create{
+				Entity: engine.Entity{Type: name, ID: name, Realm: "/"},
+				File:   "realm/root/" + engine.SanitizeName(lower) + ".json",
 				Metadata: object("uid", "ou="+name+",ou=services,"+t.Options().BaseDN,
 					"objectClass", []string{"sunService", "top"}, "ou", []string{name}),
 				Data: object("_id", name, "_type", typ),
 			}
-			defaults := &Create{
-				Entity:   Entity{Type: name, ID: "defaultconfig", Realm: "/"},
+			defaults := &engine.Create{
+				Entity:   engine.Entity{Type: name, ID: "defaultconfig", Realm: "/"},
 				Metadata: object("objectClass", []string{"organizationalunit", "sunServiceComponent", "top"}),
 				Data:     object("_id", "defaultconfig", "_type", typ),
 			}
-			for _, c := range []*Create{node, defaults} {
+			for _, c := range []*engine.Create{node, defaults} {
 				if _, err := t.Create(c); err != nil {
 					return err
 				}

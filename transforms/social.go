@@ -1,46 +1,41 @@
-package engine
+package transforms
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"strings"
-	"time"
 
 	"github.com/amupgrade/amupgrade/amjson"
+	"github.com/amupgrade/amupgrade/engine"
 )
 
 // providerID is a social provider's instance id: the last segment of its
 // entity id (FBC default/oidcConfig/apple_web, Amster apple_web).
-func providerID(e *Entity) string {
+func providerID(e *engine.Entity) string {
 	return e.ID[strings.LastIndex(e.ID, "/")+1:]
 }
 
 // isOIDCProvider tells an OpenID Connect provider from a plain OAuth2 one.
-func isOIDCProvider(e *Entity) bool {
+func isOIDCProvider(e *engine.Entity) bool {
 	return e.Type == "OIDCClient" || strings.Contains(strings.ToLower(e.ID), "oidcconfig/")
 }
 
 // configureOidcIssuerFromWellKnown is the vendor's
 // configureOidcIssuerFromWellKnown, facts §12.
-func configureOidcIssuerFromWellKnown() *Transform {
-	return &Transform{
+func configureOidcIssuerFromWellKnown() *engine.Transform {
+	return &engine.Transform{
 		Name: "configure-oidc-issuer-from-well-known",
 		Doc: "Sets the OIDC provider's `issuer` (the rule runs it when absent) to the `issuer` member of the provider's " +
 			"discovery document, read from its `wellKnownEndpoint` over HTTPS, only with `--fetch-well-known` (each " +
 			"request bounded by 10 seconds; a failure stops the run and names the URL). Without the flag, a manual step " +
 			"names the URL and the attribute.",
-		Gap: &Gap{
-			Needs:  NeedNetwork,
+		Gap: &engine.Gap{
+			Needs:  engine.NeedNetwork,
 			Vendor: "would have set issuer from the provider's discovery document",
 			Why:    "it reads the document over the network, which a run does only with --fetch-well-known",
 			Action: "set issuer from the provider's discovery document, or run with --fetch-well-known",
 		},
-		Apply: func(t *TransformContext, _ *amjson.Value) error {
+		Apply: func(t *engine.TransformContext, _ *amjson.Value) error {
 			if t.Section().Get("issuer") != nil {
 				return nil
 			}
@@ -54,7 +49,7 @@ func configureOidcIssuerFromWellKnown() *Transform {
 					"set issuer to the \"issuer\" member of "+u+", or run again with --fetch-well-known")
 				return nil
 			}
-			iss, err := t.c.run.fetchIssuer(u)
+			iss, err := fetchIssuer(t, u)
 			if err != nil {
 				return fmt.Errorf("--fetch-well-known: %v; fix the provider's wellKnownEndpoint, or run without --fetch-well-known to leave issuer as a manual step", err)
 			}
@@ -63,65 +58,12 @@ func configureOidcIssuerFromWellKnown() *Transform {
 	}
 }
 
-// wellKnown is one discovery document fetched in a run.
-type wellKnown struct {
-	issuer string
-	err    error
-}
-
-// fetchIssuer reads the issuer of an OIDC discovery document, once per URL
-// and run.
-func (r *Run) fetchIssuer(u string) (string, error) {
-	r.mu.Lock()
-	if w, ok := r.wellKnown[u]; ok {
-		r.mu.Unlock()
-		return w.issuer, w.err
-	}
-	r.mu.Unlock()
-	iss, err := r.fetchIssuerNow(u)
-	r.mu.Lock()
-	if r.wellKnown == nil {
-		r.wellKnown = map[string]wellKnown{}
-	}
-	r.wellKnown[u] = wellKnown{iss, err}
-	r.mu.Unlock()
-	return iss, err
-}
-
-func (r *Run) fetchIssuerNow(u string) (string, error) {
-	pu, err := url.Parse(u)
-	if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
-		return "", fmt.Errorf("%s is not an http(s) URL", u)
-	}
-	timeout := r.opts.FetchTimeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(r.ctx, timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+// fetchIssuer reads the issuer of an OIDC discovery document (the run
+// fetches each URL once).
+func fetchIssuer(t *engine.TransformContext, u string) (string, error) {
+	body, err := t.Fetch(u)
 	if err != nil {
-		return "", fmt.Errorf("%s: %v", u, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	client := r.opts.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return "", fmt.Errorf("fetching %s: no answer within %s", u, timeout)
-		}
-		return "", fmt.Errorf("fetching %s: %v", u, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("fetching %s: %s", u, resp.Status)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return "", fmt.Errorf("fetching %s: %v", u, err)
+		return "", err
 	}
 	var doc struct {
 		Issuer any `json:"issuer"`
@@ -138,14 +80,14 @@ func (r *Run) fetchIssuerNow(u string) (string, error) {
 
 // upgradePrivateKeyJwtAttributes is the vendor's
 // upgradePrivateKeyJwtAttributes, facts §9.
-func upgradePrivateKeyJwtAttributes() *Transform {
-	return &Transform{
+func upgradePrivateKeyJwtAttributes() *engine.Transform {
+	return &engine.Transform{
 		Name: "upgrade-private-key-jwt-attributes",
 		Doc: "Not implemented: the vendor upgrades a social provider's private-key JWT client authentication settings. " +
 			"One manual step per provider.",
-		Gap: &Gap{
+		Gap: &engine.Gap{
 			None:   true,
-			Needs:  NeedPublicFact,
+			Needs:  engine.NeedPublicFact,
 			Vendor: "would have upgraded the provider's private-key JWT client authentication settings",
 			Why: "its effect is not public (searched: the vendor's 7.x.x-to-7.1.x and fbc/latest rule files, which only call it; " +
 				"the forgeops 7.0 social providers and the 8.0.1 REST recordings, which differ only in their attribute sets)",
@@ -157,8 +99,8 @@ func upgradePrivateKeyJwtAttributes() *Transform {
 
 // upgradeSocialProviderSigningAndEncryption is the vendor's
 // upgradeSocialProviderSigningAndEncryptionAttributes, facts §10.
-func upgradeSocialProviderSigningAndEncryption() *Transform {
-	return &Transform{
+func upgradeSocialProviderSigningAndEncryption() *engine.Transform {
+	return &engine.Transform{
 		Name: "upgrade-social-provider-signing-and-encryption-attributes",
 		Doc: "On a social provider: `requestObjectSigningAlg` becomes `jwtSigningAlgorithm` and " +
 			"`requestObjectEncryptionAlg` becomes `jwtEncryptionAlgorithm` (an empty value becomes `NONE`), " +
@@ -167,13 +109,13 @@ func upgradeSocialProviderSigningAndEncryption() *Transform {
 			"without them gets the three `jwt*` attributes as `NONE` when absent. With an encryption algorithm, the encryption method is not known: " +
 			"a manual step.",
 		Inferred: "the whole mapping: the rules around the call and the 8.0.1 providers' attributes are public, the vendor's code is not",
-		Gap: &Gap{
-			Needs:  NeedPublicFact,
+		Gap: &engine.Gap{
+			Needs:  engine.NeedPublicFact,
 			Vendor: "would have set the JWT encryption method of a provider that encrypts its request objects",
 			Why:    "which method the vendor chooses is not public",
 			Action: "set jwtEncryptionMethod to the content encryption the provider expects",
 		},
-		Apply: func(t *TransformContext, _ *amjson.Value) error {
+		Apply: func(t *engine.TransformContext, _ *amjson.Value) error {
 			sec, base := t.Section(), t.SectionPointer()
 			sa, ea := sec.Get("requestObjectSigningAlg"), sec.Get("requestObjectEncryptionAlg")
 			sok, eok := sa != nil, ea != nil
@@ -220,14 +162,14 @@ func upgradeSocialProviderSigningAndEncryption() *Transform {
 
 // appendFormPostRedirectURI is the vendor's
 // appendSocialProviderFormPostRedirectUriWithEntityId, facts §11.
-func appendFormPostRedirectURI() *Transform {
-	return &Transform{
+func appendFormPostRedirectURI() *engine.Transform {
+	return &engine.Transform{
 		Name: "append-social-provider-form-post-redirect-uri-with-entity-id",
 		Doc: "When a social provider's `redirectURI` ends with `/oauth2/client/form_post` (or that and a slash), " +
 			"appends the provider's id (the last segment of its entity id): AM 7.1 and later route form-post " +
 			"responses per provider, `…/oauth2/client/form_post/<id>` (observed in 8.0.x).",
 		Inferred: "the trigger (the target form is observed; which values the vendor rewrites is not public)",
-		Apply: func(t *TransformContext, _ *amjson.Value) error {
+		Apply: func(t *engine.TransformContext, _ *amjson.Value) error {
 			v := text(t.Section(), "redirectURI")
 			trimmed := strings.TrimSuffix(v, "/")
 			if !strings.HasSuffix(trimmed, "/oauth2/client/form_post") {

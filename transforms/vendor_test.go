@@ -1,4 +1,4 @@
-package engine
+package transforms
 
 import (
 	"context"
@@ -16,20 +16,21 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/amupgrade/amupgrade/amjson"
+	"github.com/amupgrade/amupgrade/engine"
 )
 
 // The files of the tracking document of each layout.
-var testTracking = map[Mode][2]string{
-	FBC: {"realm/root/configurationversionservice/1.0/globalconfig/default.json",
+var testTracking = map[engine.Mode][2]string{
+	engine.FBC: {"realm/root/configurationversionservice/1.0/globalconfig/default.json",
 		`{"metadata": {"realm": null, "entityType": "ConfigurationVersionService", "entityId": "default"}, "data": {"_id": "default", "appliedRuleIds": [], "configurationVersion": "8.0.0.0"}}`},
-	Amster: {"global/ConfigurationVersionService.json",
+	engine.Amster: {"global/ConfigurationVersionService.json",
 		`{"metadata": {"realm": null, "amsterVersion": "7.0.0", "entityType": "ConfigurationVersionService", "entityId": "ConfigurationVersionService", "pathParams": {}}, "data": {"_id": "", "configurationVersion": "5.0.0.0"}}`},
 }
 
 // testStep is one rule of a test chain: a transform with its args, on the
 // documents sel selects within a section (sel nil: a whole-tree transform).
 type testStep struct {
-	sel       *Selector
+	sel       *engine.Selector
 	within    amjson.Pointer
 	transform string
 	args      string
@@ -38,7 +39,7 @@ type testStep struct {
 // runTransforms writes files into a tree of the mode, applies one rule per
 // step in order, and returns the files of the new tree (compact JSON, the
 // tracking document left out) and the notices.
-func runTransforms(t *testing.T, mode Mode, files map[string]string, steps []testStep, opts Options) (map[string]string, []Notice, error) {
+func runTransforms(t *testing.T, mode engine.Mode, files map[string]string, steps []testStep, opts engine.Options) (map[string]string, []engine.Notice, error) {
 	t.Helper()
 	dir := t.TempDir()
 	tr := testTracking[mode]
@@ -52,9 +53,9 @@ func runTransforms(t *testing.T, mode Mode, files map[string]string, steps []tes
 			t.Fatal(err)
 		}
 	}
-	chain := &Chain{Mode: mode}
+	chain := &engine.Chain{Mode: mode}
 	for i, s := range steps {
-		tf, ok := LookupTransform(s.transform)
+		tf, ok := Lookup(s.transform)
 		if !ok {
 			t.Fatalf("no transform %s", s.transform)
 		}
@@ -71,17 +72,17 @@ func runTransforms(t *testing.T, mode Mode, files map[string]string, steps []tes
 				t.Fatalf("%s: %v", s.transform, err)
 			}
 		}
-		chain.Rules = append(chain.Rules, &Rule{ID: "R" + string(rune('1'+i)), Parts: []*Part{{Select: s.sel, Within: s.within, Ops: []Op{&TransformOp{T: tf, Args: args}}}}})
+		chain.Rules = append(chain.Rules, &engine.Rule{ID: "R" + string(rune('1'+i)), Parts: []*engine.Part{{Select: s.sel, Within: s.within, Ops: []engine.Op{&engine.TransformOp{T: tf, Args: args}}}}})
 	}
-	tree, err := ReadTree(context.Background(), dir, 2)
+	tree, err := engine.ReadTree(context.Background(), dir, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Apply(context.Background(), tree, chain, opts)
+	res, err := engine.Apply(context.Background(), tree, chain, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, err := res.Render(context.Background(), RenderOptions{})
+	out, err := res.Render(context.Background(), engine.RenderOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,8 +109,8 @@ func compactJSON(t *testing.T, s string) string {
 	return string(amjson.AppendJSON(nil, v, amjson.PrintOptions{}))
 }
 
-func sel(typ string, scope Scope) *Selector {
-	return &Selector{Services: []string{typ}, Scope: scope}
+func sel(typ string, scope engine.Scope) *engine.Selector {
+	return &engine.Selector{Services: []string{typ}, Scope: scope}
 }
 
 // The vendor's hash, checked against a value computed apart (Python's
@@ -146,33 +147,33 @@ func TestManualStepsSayWhatToDo(t *testing.T) {
 	oidcPath := "realm/root/socialidentityproviders/1.0/organizationconfig/default/oidcconfig/google.json"
 	cases := []struct {
 		transform string
-		mode      Mode
+		mode      engine.Mode
 		files     map[string]string
 		step      testStep
 	}{
-		{"add-new-global-script-settings", Amster, map[string]string{}, testStep{transform: "add-new-global-script-settings", args: `{"uuid": "da56fe60-8b38-4c46-a405-d6b306d4b336"}`}},
-		{"add-access-token-script-settings", Amster, map[string]string{}, testStep{transform: "add-access-token-script-settings"}},
-		{"add-may-act-script-settings", Amster, map[string]string{}, testStep{transform: "add-may-act-script-settings"}},
-		{"generate-symmetric-secret", Amster, map[string]string{}, testStep{transform: "generate-symmetric-secret", args: `{"label": "am.services.uma.pct.encryption", "bytes": 32}`}},
-		{"move-key-alias-to-secrets-api", Amster, map[string]string{"global/Session.json": `{"metadata": {"realm": null, "entityType": "Session", "entityId": "Session", "pathParams": {}}, "data": {"_id": "", "stateless": {"statelessSigningRsaCertAlias": "test"}}}`},
-			testStep{sel: sel("Session", GlobalScope), within: amjson.Pointer{"stateless"}, transform: "move-key-alias-to-secrets-api", args: `{"attribute": "statelessSigningRsaCertAlias", "label": "am.global.services.session.clientbased.signing"}`}},
-		{"move-password-protected-alias-to-secrets", Amster, map[string]string{"global/SamlV2ServiceConfiguration.json": `{"metadata": {"realm": null, "entityType": "SamlV2ServiceConfiguration", "entityId": "SamlV2ServiceConfiguration", "pathParams": {}}, "data": {"_id": "", "defaults": {"metadataSigningKey": "test", "metadataSigningKeyPass-encrypted": "AAAA"}}}`},
-			testStep{sel: sel("SamlV2ServiceConfiguration", GlobalScope), within: amjson.Pointer{"defaults"}, transform: "move-password-protected-alias-to-secrets"}},
-		{"migrate-saml2-entities-to-secrets", Amster, map[string]string{"realms/root/Saml2Entity/idp.json": `{"metadata": {"realm": "/", "entityType": "Saml2Entity", "entityId": "idp", "pathParams": {}}, "data": {"_id": "idp"}}`},
-			testStep{sel: sel("Saml2Entity", RealmScope), transform: "migrate-saml2-entities-to-secrets"}},
-		{"move-saml2-encryption-algorithms-to-extended-metadata", Amster, map[string]string{"realms/root/Saml2Entity/idp.json": `{"metadata": {"realm": "/", "entityType": "Saml2Entity", "entityId": "idp", "pathParams": {}}, "data": {"_id": "idp"}}`},
-			testStep{sel: sel("Saml2Entity", RealmScope), transform: "move-saml2-encryption-algorithms-to-extended-metadata"}},
-		{"remove-saml2-cert-aliases-and-key-descriptors-from-config", Amster, map[string]string{"realms/root/Saml2Entity/idp.json": `{"metadata": {"realm": "/", "entityType": "Saml2Entity", "entityId": "idp", "pathParams": {}}, "data": {"_id": "idp"}}`},
-			testStep{sel: sel("Saml2Entity", RealmScope), transform: "remove-saml2-cert-aliases-and-key-descriptors-from-config"}},
-		{"configure-oidc-issuer-from-well-known", FBC, map[string]string{oidcPath: fbcOIDC}, testStep{sel: sel("SocialIdentityProviders", RealmScope), transform: "configure-oidc-issuer-from-well-known"}},
-		{"upgrade-private-key-jwt-attributes", FBC, map[string]string{oidcPath: fbcOIDC}, testStep{sel: sel("SocialIdentityProviders", RealmScope), transform: "upgrade-private-key-jwt-attributes"}},
-		{"upgrade-social-provider-signing-and-encryption-attributes", FBC, map[string]string{oidcPath: fbcOIDC}, testStep{sel: sel("SocialIdentityProviders", RealmScope), transform: "upgrade-social-provider-signing-and-encryption-attributes"}},
-		{"update-oauth2-plugins-settings", FBC, map[string]string{"realm/root/oauth2provider/1.0/organizationconfig/default.json": `{"metadata": {"realm": "/", "entityType": "OAuth2Provider", "entityId": "default"}, "data": {"_id": "default", "pluginsConfig": {"scopeImplementationClass": "com.example.Mine"}}}`},
-			testStep{sel: sel("OAuth2Provider", RealmScope), within: amjson.Pointer{"pluginsConfig"}, transform: "update-oauth2-plugins-settings"}},
-		{"migrate-fapi-settings-across-service-sections", FBC, map[string]string{"realm/root/oauth2provider/1.0/organizationconfig/default.json": `{"metadata": {"realm": "/", "entityType": "OAuth2Provider", "entityId": "default"}, "data": {"_id": "default", "coreOIDCConfig": {"maxAgeOfRequestObjectNbfClaim": 0}}}`},
-			testStep{sel: sel("OAuth2Provider", RealmScope), transform: "migrate-fapi-settings-across-service-sections"}},
-		{"create-email-service-instances-fbc", FBC, map[string]string{"realm/root/mailserver/1.0/organizationconfig/default.json": `{"metadata": {"realm": "/", "entityType": "MailServer", "entityId": "default"}, "data": {"_id": "default", "hostname": "smtp.example.com", "port": 465}}`},
-			testStep{sel: sel("MailServer", RealmScope), transform: "create-email-service-instances-fbc"}},
+		{"add-new-global-script-settings", engine.Amster, map[string]string{}, testStep{transform: "add-new-global-script-settings", args: `{"uuid": "da56fe60-8b38-4c46-a405-d6b306d4b336"}`}},
+		{"add-access-token-script-settings", engine.Amster, map[string]string{}, testStep{transform: "add-access-token-script-settings"}},
+		{"add-may-act-script-settings", engine.Amster, map[string]string{}, testStep{transform: "add-may-act-script-settings"}},
+		{"generate-symmetric-secret", engine.Amster, map[string]string{}, testStep{transform: "generate-symmetric-secret", args: `{"label": "am.services.uma.pct.encryption", "bytes": 32}`}},
+		{"move-key-alias-to-secrets-api", engine.Amster, map[string]string{"global/Session.json": `{"metadata": {"realm": null, "entityType": "Session", "entityId": "Session", "pathParams": {}}, "data": {"_id": "", "stateless": {"statelessSigningRsaCertAlias": "test"}}}`},
+			testStep{sel: sel("Session", engine.GlobalScope), within: amjson.Pointer{"stateless"}, transform: "move-key-alias-to-secrets-api", args: `{"attribute": "statelessSigningRsaCertAlias", "label": "am.global.services.session.clientbased.signing"}`}},
+		{"move-password-protected-alias-to-secrets", engine.Amster, map[string]string{"global/SamlV2ServiceConfiguration.json": `{"metadata": {"realm": null, "entityType": "SamlV2ServiceConfiguration", "entityId": "SamlV2ServiceConfiguration", "pathParams": {}}, "data": {"_id": "", "defaults": {"metadataSigningKey": "test", "metadataSigningKeyPass-encrypted": "AAAA"}}}`},
+			testStep{sel: sel("SamlV2ServiceConfiguration", engine.GlobalScope), within: amjson.Pointer{"defaults"}, transform: "move-password-protected-alias-to-secrets"}},
+		{"migrate-saml2-entities-to-secrets", engine.Amster, map[string]string{"realms/root/Saml2Entity/idp.json": `{"metadata": {"realm": "/", "entityType": "Saml2Entity", "entityId": "idp", "pathParams": {}}, "data": {"_id": "idp"}}`},
+			testStep{sel: sel("Saml2Entity", engine.RealmScope), transform: "migrate-saml2-entities-to-secrets"}},
+		{"move-saml2-encryption-algorithms-to-extended-metadata", engine.Amster, map[string]string{"realms/root/Saml2Entity/idp.json": `{"metadata": {"realm": "/", "entityType": "Saml2Entity", "entityId": "idp", "pathParams": {}}, "data": {"_id": "idp"}}`},
+			testStep{sel: sel("Saml2Entity", engine.RealmScope), transform: "move-saml2-encryption-algorithms-to-extended-metadata"}},
+		{"remove-saml2-cert-aliases-and-key-descriptors-from-config", engine.Amster, map[string]string{"realms/root/Saml2Entity/idp.json": `{"metadata": {"realm": "/", "entityType": "Saml2Entity", "entityId": "idp", "pathParams": {}}, "data": {"_id": "idp"}}`},
+			testStep{sel: sel("Saml2Entity", engine.RealmScope), transform: "remove-saml2-cert-aliases-and-key-descriptors-from-config"}},
+		{"configure-oidc-issuer-from-well-known", engine.FBC, map[string]string{oidcPath: fbcOIDC}, testStep{sel: sel("SocialIdentityProviders", engine.RealmScope), transform: "configure-oidc-issuer-from-well-known"}},
+		{"upgrade-private-key-jwt-attributes", engine.FBC, map[string]string{oidcPath: fbcOIDC}, testStep{sel: sel("SocialIdentityProviders", engine.RealmScope), transform: "upgrade-private-key-jwt-attributes"}},
+		{"upgrade-social-provider-signing-and-encryption-attributes", engine.FBC, map[string]string{oidcPath: fbcOIDC}, testStep{sel: sel("SocialIdentityProviders", engine.RealmScope), transform: "upgrade-social-provider-signing-and-encryption-attributes"}},
+		{"update-oauth2-plugins-settings", engine.FBC, map[string]string{"realm/root/oauth2provider/1.0/organizationconfig/default.json": `{"metadata": {"realm": "/", "entityType": "OAuth2Provider", "entityId": "default"}, "data": {"_id": "default", "pluginsConfig": {"scopeImplementationClass": "com.example.Mine"}}}`},
+			testStep{sel: sel("OAuth2Provider", engine.RealmScope), within: amjson.Pointer{"pluginsConfig"}, transform: "update-oauth2-plugins-settings"}},
+		{"migrate-fapi-settings-across-service-sections", engine.FBC, map[string]string{"realm/root/oauth2provider/1.0/organizationconfig/default.json": `{"metadata": {"realm": "/", "entityType": "OAuth2Provider", "entityId": "default"}, "data": {"_id": "default", "coreOIDCConfig": {"maxAgeOfRequestObjectNbfClaim": 0}}}`},
+			testStep{sel: sel("OAuth2Provider", engine.RealmScope), transform: "migrate-fapi-settings-across-service-sections"}},
+		{"create-email-service-instances-fbc", engine.FBC, map[string]string{"realm/root/mailserver/1.0/organizationconfig/default.json": `{"metadata": {"realm": "/", "entityType": "MailServer", "entityId": "default"}, "data": {"_id": "default", "hostname": "smtp.example.com", "port": 465}}`},
+			testStep{sel: sel("MailServer", engine.RealmScope), transform: "create-email-service-instances-fbc"}},
 	}
 	// create-secret-stores reports nothing of its own: what it would do
 	// beyond the mappings is the key material of the transforms above.
@@ -180,7 +181,7 @@ func TestManualStepsSayWhatToDo(t *testing.T) {
 	for _, tc := range cases {
 		covered[tc.transform] = true
 	}
-	for _, tr := range Transforms() {
+	for _, tr := range All() {
 		if tr.Gap != nil && !covered[tr.Name] {
 			t.Errorf("%s leaves part of the vendor's change to the user but has no case here", tr.Name)
 		}
@@ -192,12 +193,12 @@ func TestManualStepsSayWhatToDo(t *testing.T) {
 			if tc.transform == "move-key-alias-to-secrets-api" {
 				steps = append(steps, testStep{transform: "create-secret-stores"})
 			}
-			_, notices, err := runTransforms(t, tc.mode, tc.files, steps, Options{})
+			_, notices, err := runTransforms(t, tc.mode, tc.files, steps, engine.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			var manual []Notice
-			for _, n := range NoticesOf(notices, NoticeNotImplemented) {
+			var manual []engine.Notice
+			for _, n := range engine.NoticesOf(notices, engine.NoticeNotImplemented) {
 				if n.Transform == tc.transform {
 					manual = append(manual, n)
 				}
@@ -206,7 +207,7 @@ func TestManualStepsSayWhatToDo(t *testing.T) {
 				t.Fatalf("no manual step; notices: %v", notices)
 			}
 			for _, n := range manual {
-				if n.Message == "" || n.Action == "" || n.Reason == "" || !slices.Contains(Needs(), n.Needs) || n.RuleID == "" {
+				if n.Message == "" || n.Action == "" || n.Reason == "" || !slices.Contains(engine.Needs(), n.Needs) || n.RuleID == "" {
 					t.Errorf("a manual step must say what the vendor would have done, why not, with a known need, and what to do by hand: %#v", n)
 				}
 				if !strings.Contains(n.Message, "would have") {
@@ -217,53 +218,41 @@ func TestManualStepsSayWhatToDo(t *testing.T) {
 	}
 }
 
-// A transform that is not implemented may report, never change.
-func TestNotImplementedChangesNothing(t *testing.T) {
-	t.Parallel()
-	tc := &TransformContext{t: &Transform{Name: "x", Gap: &Gap{None: true}}}
-	if err := tc.Set(amjson.Pointer{"a"}, amjson.NewNull()); err == nil {
-		t.Error("Set by a not-implemented transform: no error")
-	}
-	if err := tc.Delete(amjson.Pointer{"a"}); err == nil {
-		t.Error("Delete by a not-implemented transform: no error")
-	}
-}
-
 // The document transforms whose effect the facts give, in both layouts
 // where they apply: what they write, compared whole.
 func TestVendorTransformEffects(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name  string
-		mode  Mode
+		mode  engine.Mode
 		files map[string]string
 		steps []testStep
 		want  map[string]string
 	}{{
 		name: "social provider signing and encryption, Amster OIDC",
-		mode: Amster,
+		mode: engine.Amster,
 		files: map[string]string{"realms/root/OIDCClient/google.json": `{"metadata": {"realm": "/", "entityType": "OIDCClient", "entityId": "google", "pathParams": {}},
 			"data": {"_id": "google", "clientId": "id", "requestObjectSigningAlg": "", "requestObjectEncryptionAlg": ""}}`},
-		steps: []testStep{{sel: sel("OIDCClient", RealmScope), transform: "upgrade-social-provider-signing-and-encryption-attributes"}},
+		steps: []testStep{{sel: sel("OIDCClient", engine.RealmScope), transform: "upgrade-social-provider-signing-and-encryption-attributes"}},
 		want: map[string]string{"realms/root/OIDCClient/google.json": `{"metadata": {"realm": "/", "entityType": "OIDCClient", "entityId": "google", "pathParams": {}},
 			"data": {"_id": "google", "clientId": "id", "jwtSigningAlgorithm": "NONE", "jwtEncryptionAlgorithm": "NONE", "jwtEncryptionMethod": "NONE", "encryptJwtRequestParameter": false}}`},
 	}, {
 		name: "form-post redirect URI, FBC",
-		mode: FBC,
+		mode: engine.FBC,
 		files: map[string]string{"realm/root/socialidentityproviders/1.0/organizationconfig/default/appleconfig/apple_web.json": `{"metadata": {"realm": "/", "entityType": "SocialIdentityProviders", "entityId": "default/appleConfig/apple_web"},
 			"data": {"_id": "default/appleConfig/apple_web", "redirectURI": "https://am.example.com/am/oauth2/client/form_post"}}`},
-		steps: []testStep{{sel: sel("SocialIdentityProviders", RealmScope), transform: "append-social-provider-form-post-redirect-uri-with-entity-id"}},
+		steps: []testStep{{sel: sel("SocialIdentityProviders", engine.RealmScope), transform: "append-social-provider-form-post-redirect-uri-with-entity-id"}},
 		want: map[string]string{"realm/root/socialidentityproviders/1.0/organizationconfig/default/appleconfig/apple_web.json": `{"metadata": {"realm": "/", "entityType": "SocialIdentityProviders", "entityId": "default/appleConfig/apple_web"},
 			"data": {"_id": "default/appleConfig/apple_web", "redirectURI": "https://am.example.com/am/oauth2/client/form_post/apple_web"}}`},
 	}, {
 		name: "key alias to a mapping, FBC store without a mappings node",
-		mode: FBC,
+		mode: engine.FBC,
 		files: map[string]string{
 			"realm/root/iplanetamsessionservice/1.0/globalconfig/default.json":              `{"metadata": {"realm": null, "entityType": "iPlanetAMSessionService", "entityId": "default"}, "data": {"_id": "default", "stateless": {"statelessEncryptionRsaCertAlias": "test"}}}`,
 			"realm/root/keystoresecretstore/1.0/globalconfig/default/default-keystore.json": `{"metadata": {"realm": null, "entityType": "KeyStoreSecretStore", "entityId": "default/default-keystore"}, "data": {"_id": "default/default-keystore"}}`,
 		},
 		steps: []testStep{
-			{sel: sel("iPlanetAMSessionService", GlobalScope), within: amjson.Pointer{"stateless"}, transform: "move-key-alias-to-secrets-api", args: `{"attribute": "statelessEncryptionRsaCertAlias", "label": "am.global.services.session.clientbased.encryption"}`},
+			{sel: sel("iPlanetAMSessionService", engine.GlobalScope), within: amjson.Pointer{"stateless"}, transform: "move-key-alias-to-secrets-api", args: `{"attribute": "statelessEncryptionRsaCertAlias", "label": "am.global.services.session.clientbased.encryption"}`},
 			{transform: "create-secret-stores"},
 		},
 		want: map[string]string{
@@ -275,10 +264,10 @@ func TestVendorTransformEffects(t *testing.T) {
 		},
 	}, {
 		name: "email transport, Amster",
-		mode: Amster,
+		mode: engine.Amster,
 		files: map[string]string{"realms/root-alpha/EmailService.json": `{"metadata": {"realm": "/alpha", "amsterVersion": "7.2.0", "entityType": "EmailService", "entityId": "EmailService", "pathParams": {}},
 			"data": {"_id": "", "hostname": "smtp.example.com", "port": 587, "sslState": "Start TLS", "from": "am@example.com"}}`},
-		steps: []testStep{{sel: sel("EmailService", RealmScope), transform: "create-email-service-instances-amster"}},
+		steps: []testStep{{sel: sel("EmailService", engine.RealmScope), transform: "create-email-service-instances-amster"}},
 		want: map[string]string{
 			"realms/root-alpha/EmailService.json": `{"metadata": {"realm": "/alpha", "amsterVersion": "7.2.0", "entityType": "EmailService", "entityId": "EmailService", "pathParams": {}},
 				"data": {"_id": "", "hostname": "smtp.example.com", "port": 587, "sslState": "Start TLS", "from": "am@example.com"}}`,
@@ -289,7 +278,7 @@ func TestVendorTransformEffects(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, _, err := runTransforms(t, tc.mode, tc.files, tc.steps, Options{})
+			got, _, err := runTransforms(t, tc.mode, tc.files, tc.steps, engine.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -331,17 +320,17 @@ func TestFetchWellKnown(t *testing.T) {
 		return map[string]string{"realm/root/socialidentityproviders/1.0/organizationconfig/default/oidcconfig/p.json": `{"metadata": {"realm": "/", "entityType": "SocialIdentityProviders", "entityId": "default/oidcConfig/p"},
 			"data": {"_id": "default/oidcConfig/p", "wellKnownEndpoint": "` + srv.URL + path + `/.well-known/openid-configuration"}}`}
 	}
-	step := []testStep{{sel: sel("SocialIdentityProviders", RealmScope), transform: "configure-oidc-issuer-from-well-known"}}
-	opts := Options{FetchWellKnown: true, FetchTimeout: 200 * time.Millisecond, HTTPClient: srv.Client()}
+	step := []testStep{{sel: sel("SocialIdentityProviders", engine.RealmScope), transform: "configure-oidc-issuer-from-well-known"}}
+	opts := engine.Options{FetchWellKnown: true, FetchTimeout: 200 * time.Millisecond, HTTPClient: srv.Client()}
 
-	got, notices, err := runTransforms(t, FBC, provider("/good"), step, opts)
+	got, notices, err := runTransforms(t, engine.FBC, provider("/good"), step, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(got["realm/root/socialidentityproviders/1.0/organizationconfig/default/oidcconfig/p.json"], `"issuer" : "https://idp.example.com/good"`) {
 		t.Errorf("issuer not set: %v", got)
 	}
-	if len(NoticesOf(notices, NoticeNotImplemented)) > 0 {
+	if len(engine.NoticesOf(notices, engine.NoticeNotImplemented)) > 0 {
 		t.Errorf("a manual step although the issuer was fetched: %v", notices)
 	}
 
@@ -351,19 +340,19 @@ func TestFetchWellKnown(t *testing.T) {
 		"/not-json":  "is not a JSON discovery document",
 		"/slow":      "no answer within 200ms",
 	} {
-		_, _, err := runTransforms(t, FBC, provider(path), step, opts)
+		_, _, err := runTransforms(t, engine.FBC, provider(path), step, opts)
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), srv.URL+path) || !strings.Contains(err.Error(), "oidcconfig/p.json") {
 			t.Errorf("%s: error %v, want one naming the URL, the file and %q", path, err, want)
 		}
 	}
 
 	// Without the flag: no request, a manual step naming the URL and the attribute.
-	_, notices, err = runTransforms(t, FBC, provider("/good"), step, Options{HTTPClient: &http.Client{Transport: failTransport{t}}})
+	_, notices, err = runTransforms(t, engine.FBC, provider("/good"), step, engine.Options{HTTPClient: &http.Client{Transport: failTransport{t}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	manual := NoticesOf(notices, NoticeNotImplemented)
-	if len(manual) != 1 || manual[0].Pointer != "/data/issuer" || !strings.Contains(manual[0].Action, srv.URL+"/good/.well-known/openid-configuration") || manual[0].Needs != NeedNetwork {
+	manual := engine.NoticesOf(notices, engine.NoticeNotImplemented)
+	if len(manual) != 1 || manual[0].Pointer != "/data/issuer" || !strings.Contains(manual[0].Action, srv.URL+"/good/.well-known/openid-configuration") || manual[0].Needs != engine.NeedNetwork {
 		t.Errorf("manual steps %#v", manual)
 	}
 }
@@ -389,13 +378,13 @@ func TestGlobalScriptFromReference(t *testing.T) {
 		"amster": {"global/GlobalScripts/" + uuid + ".json": amsterScript},
 		"fbc": {
 			"realm/root/scriptingservice/1.0/globalconfig/default/globalscripts/" + uuid + ".json": fbcScript,
-			testTracking[FBC][0]: testTracking[FBC][1],
+			testTracking[engine.FBC][0]: testTracking[engine.FBC][1],
 		},
 	}
 	wantAmster := `{"metadata": {"realm": null, "amsterVersion": "7.0.0", "entityType": "GlobalScripts", "entityId": "` + uuid + `", "pathParams": {}},
 		"data": {"_id": "` + uuid + `", "createdBy": "me", "evaluatorVersion": "V1_0", "language": "JAVASCRIPT", "script": "` + base64.StdEncoding.EncodeToString([]byte(body)) + `", "context": "OAUTH2_EVALUATE_SCOPE", "name": "S", "_type": {"_id": "globalScript", "name": "globalScript", "collection": true}}}`
 	wantFBC := strings.Replace(fbcScript, "ou=services,ou=cfg", "ou=services,ou=am-config", 1)
-	for _, mode := range []Mode{Amster, FBC} {
+	for _, mode := range []engine.Mode{engine.Amster, engine.FBC} {
 		for name, files := range refs {
 			t.Run(string(mode)+" from "+name, func(t *testing.T) {
 				t.Parallel()
@@ -410,12 +399,12 @@ func TestGlobalScriptFromReference(t *testing.T) {
 					}
 				}
 				got, notices, err := runTransforms(t, mode, map[string]string{},
-					[]testStep{{transform: "add-new-global-script-settings", args: `{"uuid": "` + uuid + `"}`}}, Options{Reference: ref})
+					[]testStep{{transform: "add-new-global-script-settings", args: `{"uuid": "` + uuid + `"}`}}, engine.Options{Reference: ref})
 				if err != nil {
 					t.Fatal(err)
 				}
 				want := map[string]string{"global/GlobalScripts/" + uuid + ".json": compactJSON(t, wantAmster)}
-				if mode == FBC {
+				if mode == engine.FBC {
 					w := wantFBC
 					if name == "amster" {
 						// Built from the Amster entity: FBC metadata of our own.
@@ -443,15 +432,15 @@ func TestMappingWithoutCreateSecretStores(t *testing.T) {
 		"global/Session.json":                              `{"metadata": {"realm": null, "entityType": "Session", "entityId": "Session", "pathParams": {}}, "data": {"_id": "", "stateless": {"statelessSigningRsaCertAlias": "test"}}}`,
 		"global/KeyStoreSecretStore/default-keystore.json": `{"metadata": {"realm": null, "entityType": "KeyStoreSecretStore", "entityId": "default-keystore", "pathParams": {}}, "data": {"_id": "default-keystore"}}`,
 	}
-	got, notices, err := runTransforms(t, Amster, files, []testStep{{sel: sel("Session", GlobalScope), within: amjson.Pointer{"stateless"}, transform: "move-key-alias-to-secrets-api",
-		args: `{"attribute": "statelessSigningRsaCertAlias", "label": "am.global.services.session.clientbased.signing"}`}}, Options{})
+	got, notices, err := runTransforms(t, engine.Amster, files, []testStep{{sel: sel("Session", engine.GlobalScope), within: amjson.Pointer{"stateless"}, transform: "move-key-alias-to-secrets-api",
+		args: `{"attribute": "statelessSigningRsaCertAlias", "label": "am.global.services.session.clientbased.signing"}`}}, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := got["global/KeyStoreSecretStore/default-keystore/KeyStoreMappings/am.global.services.session.clientbased.signing.json"]; ok {
 		t.Error("the mapping was written without create-secret-stores")
 	}
-	manual := NoticesOf(notices, NoticeNotImplemented)
+	manual := engine.NoticesOf(notices, engine.NoticeNotImplemented)
 	if len(manual) != 1 || !strings.Contains(manual[0].Message, `secret label am.global.services.session.clientbased.signing ([ "test" ])`) ||
 		!strings.Contains(manual[0].Message, "no create-secret-stores rule ran after it") || !strings.HasPrefix(manual[0].Action, "run the step's create-secret-stores rule too") {
 		t.Errorf("manual steps %#v", manual)
@@ -470,10 +459,10 @@ func TestMappingConflict(t *testing.T) {
 		"realm/root-alpha/remoteconsentservice/1.0/organizationconfig/default.json":     rcs("/alpha", "alphakey"),
 		"realm/root/keystoresecretstore/1.0/globalconfig/default/default-keystore.json": `{"metadata": {"realm": null, "entityType": "KeyStoreSecretStore", "entityId": "default/default-keystore"}, "data": {"_id": "default/default-keystore"}}`,
 	}
-	got, notices, err := runTransforms(t, FBC, files, []testStep{
-		{sel: sel("RemoteConsentService", RealmScope), transform: "move-key-alias-to-secrets-api", args: `{"attribute": "signingKeyAlias", "label": "am.services.oauth2.remote.consent.response.signing.RSA"}`},
+	got, notices, err := runTransforms(t, engine.FBC, files, []testStep{
+		{sel: sel("RemoteConsentService", engine.RealmScope), transform: "move-key-alias-to-secrets-api", args: `{"attribute": "signingKeyAlias", "label": "am.services.oauth2.remote.consent.response.signing.RSA"}`},
 		{transform: "create-secret-stores"},
-	}, Options{})
+	}, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,7 +470,7 @@ func TestMappingConflict(t *testing.T) {
 	if !strings.Contains(m, `"rsajwtsigningkey"`) {
 		t.Errorf("mapping %s, want the root realm's alias", m)
 	}
-	manual := NoticesOf(notices, NoticeNotImplemented)
+	manual := engine.NoticesOf(notices, engine.NoticeNotImplemented)
 	if len(manual) != 1 || manual[0].File != "realm/root/remoteconsentservice/1.0/organizationconfig/default.json" && manual[0].File != "realm/root-alpha/remoteconsentservice/1.0/organizationconfig/default.json" ||
 		!strings.Contains(manual[0].Message, `[ "alphakey" ]`) || !strings.Contains(manual[0].Action, "secret store of the realm") {
 		t.Errorf("manual steps %#v", manual)

@@ -1,10 +1,11 @@
-package engine
+package transforms
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/amupgrade/amupgrade/amjson"
+	"github.com/amupgrade/amupgrade/engine"
 )
 
 // vendorTransforms are the vendor's named Java transforms, under the names
@@ -13,8 +14,8 @@ import (
 // transforms-facts.md, cited by section in docs/rules.md); what it cannot
 // make it reports as a manual step, with its reason (a Need) and what to do
 // by hand. docs/rules-coverage.md lists each call.
-func vendorTransforms() []*Transform {
-	return []*Transform{
+func vendorTransforms() []*engine.Transform {
+	return []*engine.Transform{
 		addNewService(),
 		addNewGlobalScriptSettings(),
 		addAccessTokenScriptSettings(),
@@ -34,8 +35,8 @@ func vendorTransforms() []*Transform {
 		updateOAuth2PluginsSettings(),
 		updateOAuth2ClientPluginSettings(),
 		migrateFapiSettings(),
-		createEmailServiceInstances("create-email-service-instances-amster", Amster),
-		createEmailServiceInstances("create-email-service-instances-fbc", FBC),
+		createEmailServiceInstances("create-email-service-instances-amster", engine.Amster),
+		createEmailServiceInstances("create-email-service-instances-fbc", engine.FBC),
 		migrateIdmIntegrationService(),
 	}
 }
@@ -74,7 +75,7 @@ func text(obj *amjson.Value, key string) string {
 
 // addIfAbsent sets each key of obj (at ptr, relative to data) that it
 // lacks, in order.
-func addIfAbsent(t *TransformContext, ptr amjson.Pointer, kv ...any) error {
+func addIfAbsent(t *engine.TransformContext, ptr amjson.Pointer, kv ...any) error {
 	obj := t.Data().At(ptr)
 	if obj == nil || obj.Kind != amjson.Object {
 		return nil

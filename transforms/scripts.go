@@ -1,4 +1,4 @@
-package engine
+package transforms
 
 import (
 	"encoding/base64"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/amupgrade/amupgrade/amjson"
+	"github.com/amupgrade/amupgrade/engine"
 )
 
 // bundledScript is what public facts tell of a global script AM bundles
@@ -27,58 +28,54 @@ var bundledScripts = map[string]bundledScript{
 }
 
 // scriptGap is what the script transforms leave without --reference.
-var scriptGap = &Gap{
-	Needs:  NeedLicensedContent,
+var scriptGap = &engine.Gap{
+	Needs:  engine.NeedLicensedContent,
 	Vendor: "would have copied global scripts from AM's bundled configuration",
 	Why:    "a script body is AM's licensed content, which --reference supplies",
 	Action: referenceHint,
 }
 
 // globalScriptEntity is the identity of a global script in a layout.
-func globalScriptEntity(mode Mode, uuid string) Entity {
-	if mode == FBC {
-		return Entity{Type: "ScriptingService", ID: "default/globalScripts/" + uuid, Global: true}
+func globalScriptEntity(mode engine.Mode, uuid string) engine.Entity {
+	if mode == engine.FBC {
+		return engine.Entity{Type: "ScriptingService", ID: "default/globalScripts/" + uuid, Global: true}
 	}
-	return Entity{Type: "GlobalScripts", ID: uuid, Global: true}
+	return engine.Entity{Type: "GlobalScripts", ID: uuid, Global: true}
 }
 
 // scriptFromReference builds the create of a global script from the
 // reference, in the tree's layout; nil when the reference lacks it.
-func scriptFromReference(t *TreeContext, uuid string) (*Create, error) {
-	ref := t.r.ref
+func scriptFromReference(t *engine.TreeContext, uuid string) (*engine.Create, error) {
+	ref := t.Reference()
 	if ref == nil {
 		return nil, nil
 	}
-	want := globalScriptEntity(ref.mode(), uuid)
-	docs := ref.find(func(e *Entity) bool { return e.Global && e.Type == want.Type && e.ID == want.ID })
+	want := globalScriptEntity(ref.Mode(), uuid)
+	docs := ref.Find(func(e *engine.Entity) bool { return e.Global && e.Type == want.Type && e.ID == want.ID })
 	if len(docs) == 0 {
 		return nil, nil
 	}
 	d := docs[0]
-	root, err := ref.root(d)
+	root, err := ref.Root(d)
 	if err != nil {
 		return nil, err
 	}
 	src := root.Get("data")
 	if src == nil || src.Kind != amjson.Object {
-		return nil, fmt.Errorf("%s has no data object", ref.where(d))
+		return nil, fmt.Errorf("%s has no data object", ref.Where(d))
 	}
 	mode := t.Layout().Mode
-	if ref.mode() == FBC && mode == FBC {
-		md := root.Get("metadata")
-		if uid := text(md, "uid"); uid != "" {
-			md.Set("uid", amjson.NewString(rebaseUID(uid, t.Options().BaseDN)))
-		}
-		return &Create{Entity: *entityFromValue(root), File: strings.TrimPrefix(d.Path, ref.tree.Layout.Prefix), Whole: root}, nil
+	if ref.Mode() == engine.FBC && mode == engine.FBC {
+		return ref.Copy(d, t.Options().BaseDN)
 	}
-	body, err := ref.scriptBody(d, src.Get("script"))
+	body, err := ref.ScriptBody(d, src.Get("script"))
 	if err != nil {
 		return nil, err
 	}
 	e := globalScriptEntity(mode, uuid)
 	data := amjson.NewObject()
 	data.Set("_id", amjson.NewString(e.ID))
-	if mode == FBC {
+	if mode == engine.FBC {
 		data.Set("_type", typeValue("ScriptingService", "ScriptingService", false))
 	}
 	for _, m := range src.Members {
@@ -86,7 +83,7 @@ func scriptFromReference(t *TreeContext, uuid string) (*Create, error) {
 		case "_id", "_type":
 			continue
 		case "script":
-			if mode == Amster {
+			if mode == engine.Amster {
 				data.Set("script", amjson.NewString(base64.StdEncoding.EncodeToString(body)))
 			} else {
 				data.Set("script", amjson.NewString(string(body)))
@@ -95,16 +92,16 @@ func scriptFromReference(t *TreeContext, uuid string) (*Create, error) {
 			data.Set(m.Key, m.Value)
 		}
 	}
-	if mode == Amster {
+	if mode == engine.Amster {
 		data.Set("_type", typeValue("globalScript", "globalScript", true))
-		return &Create{Entity: e, Data: data}, nil
+		return &engine.Create{Entity: e, Data: data}, nil
 	}
-	return &Create{Entity: e, Metadata: object("sunServiceID", "globalScript"), Data: data}, nil
+	return &engine.Create{Entity: e, Metadata: object("sunServiceID", "globalScript"), Data: data}, nil
 }
 
 // addGlobalScript adds a bundled global script the tree lacks, from the
 // reference; without it, a manual step says where to get it.
-func addGlobalScript(t *TreeContext, uuid string) error {
+func addGlobalScript(t *engine.TreeContext, uuid string) error {
 	e := globalScriptEntity(t.Layout().Mode, uuid)
 	if t.Exists(e) {
 		return nil
@@ -117,24 +114,24 @@ func addGlobalScript(t *TreeContext, uuid string) error {
 		_, err := t.Create(c)
 		return err
 	}
-	file := t.r.tree.Layout.EntityPath(&e)
+	file := t.Layout().EntityPath(&e)
 	what := "global script " + uuid
 	if s, ok := bundledScripts[uuid]; ok {
 		what = fmt.Sprintf("global script %s (%s, context %s)", uuid, s.Name, s.Context)
 	}
 	where := "global/GlobalScripts/" + uuid + ".json of an Amster export, or services/realm/root/scriptingservice/1.0/globalconfig/default/globalscripts/" + uuid + ".json of an FBC tree"
-	if t.r.ref != nil {
-		what += "; the reference " + t.r.ref.tree.Root + " does not hold it either"
+	if ref := t.Reference(); ref != nil {
+		what += "; the reference " + ref.Folder() + " does not hold it either"
 	}
-	t.ManualStep(file, "", "the vendor's "+t.t.Name+" would have added the "+what+" from AM's bundled configuration; not made: its body is AM's licensed content",
+	t.ManualStep(file, "", "the vendor's "+t.Transform().Name+" would have added the "+what+" from AM's bundled configuration; not made: its body is AM's licensed content",
 		referenceHint+" that holds it ("+where+"); AM installs hold the script, so a configuration imported into a fresh install of that release has it")
 	return nil
 }
 
 // addNewGlobalScriptSettings is the vendor's addNewGlobalScriptSettings
 // (Amster), facts §2 and §A.
-func addNewGlobalScriptSettings() *Transform {
-	return &Transform{
+func addNewGlobalScriptSettings() *engine.Transform {
+	return &engine.Transform{
 		Name: "add-new-global-script-settings",
 		Tree: true,
 		Doc: "Adds the bundled global script `args.uuid` when the tree lacks it (Amster `global/GlobalScripts/<uuid>.json`; " +
@@ -144,7 +141,7 @@ func addNewGlobalScriptSettings() *Transform {
 			"manual step names the script and where to get it. `args.bundle` records the vendor's bundle folder.",
 		Gap:   scriptGap,
 		Check: needStrings("uuid"),
-		ApplyTree: func(t *TreeContext, args *amjson.Value) error {
+		ApplyTree: func(t *engine.TreeContext, args *amjson.Value) error {
 			return addGlobalScript(t, argText(args, "uuid"))
 		},
 	}
@@ -188,11 +185,11 @@ var accessTokenWhitelist70 = []string{
 // context (ScriptTypes), its engine configuration and its default global
 // script: from --reference when it holds them, else as public facts give
 // them, else a manual step.
-func addScriptContext(t *TreeContext, sc scriptContext) error {
-	if t.Layout().Mode != Amster {
+func addScriptContext(t *engine.TreeContext, sc scriptContext) error {
+	if t.Layout().Mode != engine.Amster {
 		return nil
 	}
-	ctxEntity := Entity{Type: "ScriptTypes", ID: sc.Name, Global: true}
+	ctxEntity := engine.Entity{Type: "ScriptTypes", ID: sc.Name, Global: true}
 	if !t.Exists(ctxEntity) {
 		data, err := contextFromReference(t, sc.Name)
 		if err != nil {
@@ -202,12 +199,12 @@ func addScriptContext(t *TreeContext, sc scriptContext) error {
 			data = object("_id", sc.Name, "languages", []string{"JAVASCRIPT", "GROOVY"}, "defaultScript", sc.DefaultScript,
 				"_type", typeValue("contexts", "Scripting", true))
 		}
-		if _, err := t.Create(&Create{Entity: ctxEntity, Data: data}); err != nil {
+		if _, err := t.Create(&engine.Create{Entity: ctxEntity, Data: data}); err != nil {
 			return err
 		}
 	}
-	engine := Entity{Type: "ScriptingEngineConfiguration", ID: "engineConfiguration", Global: true, PathParams: map[string]string{"contexts": sc.Name}}
-	if !t.Exists(engine) {
+	cfg := engine.Entity{Type: "ScriptingEngineConfiguration", ID: "engineConfiguration", Global: true, PathParams: map[string]string{"contexts": sc.Name}}
+	if !t.Exists(cfg) {
 		data, err := engineFromReference(t, sc.Name)
 		if err != nil {
 			return err
@@ -219,11 +216,11 @@ func addScriptContext(t *TreeContext, sc scriptContext) error {
 				"_type", typeValue("engineConfiguration", "Scripting engine configuration", false))
 		}
 		if data != nil {
-			if _, err := t.Create(&Create{Entity: engine, Data: data}); err != nil {
+			if _, err := t.Create(&engine.Create{Entity: cfg, Data: data}); err != nil {
 				return err
 			}
 		} else {
-			t.ManualStep(t.r.tree.Layout.EntityPath(&engine), "", "the vendor's "+t.t.Name+" would have added the engine configuration of the "+sc.Name+
+			t.ManualStep(t.Layout().EntityPath(&cfg), "", "the vendor's "+t.Transform().Name+" would have added the engine configuration of the "+sc.Name+
 				" script context (its class allow-list) from AM's bundled configuration; not made: the allow-list is AM's bundled content, which --reference supplies",
 				referenceHint+" (global/ScriptingEngineConfiguration/"+sc.Name+".json of an Amster export, or …/scriptingservice/1.0/globalconfig/default/"+
 					strings.ToLower(sc.Name)+"/engineconfiguration.json of an FBC tree); AM installs hold it, so an import into a fresh install has it")
@@ -234,15 +231,17 @@ func addScriptContext(t *TreeContext, sc scriptContext) error {
 
 // contextFromReference returns the data of a ScriptTypes entity from the
 // reference, converted from FBC when need be; nil when it has none.
-func contextFromReference(t *TreeContext, name string) (*amjson.Value, error) {
-	ref := t.r.ref
+func contextFromReference(t *engine.TreeContext, name string) (*amjson.Value, error) {
+	ref := t.Reference()
 	if ref == nil {
 		return nil, nil
 	}
-	if ref.mode() == Amster {
-		return refData(ref, func(e *Entity) bool { return e.Global && e.Type == "ScriptTypes" && e.ID == name })
+	if ref.Mode() == engine.Amster {
+		return refData(ref, func(e *engine.Entity) bool { return e.Global && e.Type == "ScriptTypes" && e.ID == name })
 	}
-	src, err := refData(ref, func(e *Entity) bool { return e.Global && e.Type == "ScriptingService" && e.ID == "default/"+name })
+	src, err := refData(ref, func(e *engine.Entity) bool {
+		return e.Global && e.Type == "ScriptingService" && e.ID == "default/"+name
+	})
 	if src == nil || err != nil {
 		return nil, err
 	}
@@ -258,17 +257,17 @@ func contextFromReference(t *TreeContext, name string) (*amjson.Value, error) {
 
 // engineFromReference returns the data of a ScriptingEngineConfiguration
 // entity from the reference, converted from FBC when need be.
-func engineFromReference(t *TreeContext, name string) (*amjson.Value, error) {
-	ref := t.r.ref
+func engineFromReference(t *engine.TreeContext, name string) (*amjson.Value, error) {
+	ref := t.Reference()
 	if ref == nil {
 		return nil, nil
 	}
-	if ref.mode() == Amster {
-		return refData(ref, func(e *Entity) bool {
+	if ref.Mode() == engine.Amster {
+		return refData(ref, func(e *engine.Entity) bool {
 			return e.Global && e.Type == "ScriptingEngineConfiguration" && e.PathParams["contexts"] == name
 		})
 	}
-	src, err := refData(ref, func(e *Entity) bool {
+	src, err := refData(ref, func(e *engine.Entity) bool {
 		return e.Global && e.Type == "ScriptingService" && strings.EqualFold(e.ID, "default/"+name+"/engineConfiguration")
 	})
 	if src == nil || err != nil {
@@ -286,26 +285,26 @@ func engineFromReference(t *TreeContext, name string) (*amjson.Value, error) {
 
 // refData returns a copy of the data of the first reference document that
 // matches, or nil.
-func refData(ref *reference, match func(*Entity) bool) (*amjson.Value, error) {
-	docs := ref.find(match)
+func refData(ref *engine.Reference, match func(*engine.Entity) bool) (*amjson.Value, error) {
+	docs := ref.Find(match)
 	if len(docs) == 0 {
 		return nil, nil
 	}
-	root, err := ref.root(docs[0])
+	root, err := ref.Root(docs[0])
 	if err != nil {
 		return nil, err
 	}
 	d := root.Get("data")
 	if d == nil || d.Kind != amjson.Object {
-		return nil, fmt.Errorf("%s has no data object", ref.where(docs[0]))
+		return nil, fmt.Errorf("%s has no data object", ref.Where(docs[0]))
 	}
 	return d, nil
 }
 
 // addAccessTokenScriptSettings is the vendor's addAccessTokenScriptSettings
 // (Amster 6.5 → 7.0), facts §18.
-func addAccessTokenScriptSettings() *Transform {
-	return &Transform{
+func addAccessTokenScriptSettings() *engine.Transform {
+	return &engine.Transform{
 		Name: "add-access-token-script-settings",
 		Tree: true,
 		Doc: "Adds to an Amster export that lacks them the OAUTH2_ACCESS_TOKEN_MODIFICATION script context " +
@@ -316,7 +315,7 @@ func addAccessTokenScriptSettings() *Transform {
 			"providers' `coreOAuth2Config.accessTokenModificationScript` with a declarative `add`.",
 		Inferred: "the entity shapes (observed in 6.5.1 and 7.0.0 configurations) are inferred to be what the vendor writes",
 		Gap:      scriptGap,
-		ApplyTree: func(t *TreeContext, _ *amjson.Value) error {
+		ApplyTree: func(t *engine.TreeContext, _ *amjson.Value) error {
 			return addScriptContext(t, scriptContext{Name: "OAUTH2_ACCESS_TOKEN_MODIFICATION",
 				DefaultScript: "d22f9a0c-426a-4466-b95e-d0f125b0d5fa", WhiteList: accessTokenWhitelist70})
 		},
@@ -325,8 +324,8 @@ func addAccessTokenScriptSettings() *Transform {
 
 // addMayActScriptSettings is the vendor's addMayActScriptSettings (Amster
 // 7.0 → 7.1), facts §18.
-func addMayActScriptSettings() *Transform {
-	return &Transform{
+func addMayActScriptSettings() *engine.Transform {
+	return &engine.Transform{
 		Name: "add-may-act-script-settings",
 		Tree: true,
 		Doc: "Adds to an Amster export that lacks them the OAUTH2_MAY_ACT script context (languages JAVASCRIPT and " +
@@ -336,7 +335,7 @@ func addMayActScriptSettings() *Transform {
 			"providers' `accessTokenMayActScript` and `oidcMayActScript` to `[Empty]` with a declarative `add`.",
 		Inferred: "the context's shape follows the 6.5.1 contexts; its default script is the 7.1 bundle's (forgeops 7.x history)",
 		Gap:      scriptGap,
-		ApplyTree: func(t *TreeContext, _ *amjson.Value) error {
+		ApplyTree: func(t *engine.TreeContext, _ *amjson.Value) error {
 			return addScriptContext(t, scriptContext{Name: "OAUTH2_MAY_ACT", DefaultScript: "c735de08-f8f2-4e69-aa4a-2d8d3d438323"})
 		},
 	}
