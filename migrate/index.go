@@ -155,13 +155,18 @@ func (r *run) dnsAt(ctx context.Context, want map[pos]bool) map[pos]string {
 	return out
 }
 
-// duplicates words the errors of DNs given twice.
-func (r *run) duplicates(ctx context.Context, clash [][2]pos) Errors {
+// secondDNs reads the DN text of the second entry of each clash.
+func (r *run) secondDNs(ctx context.Context, clash [][2]pos) map[pos]string {
 	want := map[pos]bool{}
 	for _, c := range clash {
 		want[c[1]] = true
 	}
-	dns := r.dnsAt(ctx, want)
+	return r.dnsAt(ctx, want)
+}
+
+// duplicates words the errors of DNs given twice.
+func (r *run) duplicates(ctx context.Context, clash [][2]pos) Errors {
+	dns := r.secondDNs(ctx, clash)
 	var errs Errors
 	for _, c := range clash {
 		first, again := c[0], c[1]
@@ -174,11 +179,7 @@ func (r *run) duplicates(ctx context.Context, clash [][2]pos) Errors {
 
 // collisions words the errors of entries that become one file.
 func (r *run) collisions(ctx context.Context, clash [][2]pos) Errors {
-	want := map[pos]bool{}
-	for _, c := range clash {
-		want[c[1]] = true
-	}
-	dns := r.dnsAt(ctx, want)
+	dns := r.secondDNs(ctx, clash)
 	var errs Errors
 	for _, c := range clash {
 		first, again := c[0], c[1]
