@@ -500,17 +500,8 @@ type migrationReport struct {
 }
 
 func writeMigrationReport(o *migrateOptions, res *migrate.Result, cmp *comparer) error {
-	action := "write"
-	switch {
-	case o.diff:
-		action = "diff"
-	case o.check:
-		action = "check"
-	case o.dryRun:
-		action = "dry-run"
-	}
-	rep := migrationReport{SchemaVersion: 1, Tool: "amupgrade", ToolVersion: Version, Mode: "migration", Input: o.in, Output: o.out,
-		Action: action, Guide: migrate.GuideURL, Result: res}
+	rep := migrationReport{SchemaVersion: 1, Tool: "amupgrade", ToolVersion: version(), Mode: "migration", Input: o.in, Output: o.out,
+		Action: reportAction(o.diff, o.check, o.dryRun), Guide: migrate.GuideURL, Result: res}
 	if o.check || o.diff {
 		rep.Changed, rep.Deleted = append([]string(nil), cmp.changed...), cmp.deleted
 		sort.Strings(rep.Changed)

@@ -8,17 +8,8 @@ import (
 // buildReport gathers the report and the manual-step checklist of a run;
 // internal/report does the work.
 func buildReport(o *options, res *engine.Result, col *report.Collector, ev engine.VersionEvidence) (*report.Report, error) {
-	action := "write"
-	switch {
-	case o.diff:
-		action = "diff"
-	case o.check:
-		action = "check"
-	case o.dryRun:
-		action = "dry-run"
-	}
 	rpt, err := report.Build(report.Run{
-		Result: res, Collector: col, Input: o.in, OutputDir: o.out, Action: action, From: o.fromText, Evidence: ev, Target: target(o, res.Chain),
+		Result: res, Collector: col, Input: o.in, OutputDir: o.out, Action: reportAction(o.diff, o.check, o.dryRun), From: o.fromText, Evidence: ev, Target: target(o, res.Chain),
 		ToolVersion: version(), TomcatServerXML: o.tomcatXML, Masker: report.Masker{Show: o.showSecrets},
 	})
 	if err != nil {
@@ -45,4 +36,17 @@ func target(o *options, chain *engine.Chain) engine.Version {
 		return chain.Steps[len(chain.Steps)-1].To
 	}
 	return nil
+}
+
+// reportAction is what a report says the run did: write, diff, check or dry-run.
+func reportAction(diff, check, dryRun bool) string {
+	switch {
+	case diff:
+		return "diff"
+	case check:
+		return "check"
+	case dryRun:
+		return "dry-run"
+	}
+	return "write"
 }
