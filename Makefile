@@ -33,9 +33,12 @@ lint: vet
 
 # The tests write thousands of small trees, which a RAM disk takes in a fraction of the time a
 # disk needs. TESTTMP is where their temporary folders go: /dev/shm where it is a writable tmpfs
-# with 2 GiB free, else the system's temporary folder (also with `make test TESTTMP=`).
+# with 2 GiB free that may run programs (go test runs its test binaries from there), else the
+# system's temporary folder (also with `make test TESTTMP=`).
 TESTTMP ?= $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] \
-	&& [ "$$(df -Pk /dev/shm | awk 'NR == 2 { print $$4 }')" -ge 2097152 ] && echo /dev/shm)
+	&& [ "$$(df -Pk /dev/shm | awk 'NR == 2 { print $$4 }')" -ge 2097152 ] \
+	&& awk '$$2 == "/dev/shm" && $$4 ~ /(^|,)noexec(,|$$)/ { found = 1 } END { exit found }' /proc/mounts 2>/dev/null \
+	&& echo /dev/shm)
 # intmp runs a command with TMPDIR set to a new folder under TESTTMP, removed afterwards.
 intmp = if [ -n "$(TESTTMP)" ]; then d=$$(mktemp -d "$(TESTTMP)/amupgrade-test.XXXXXX") && chmod 755 "$$d" \
 	&& trap 'rm -rf "$$d"' EXIT INT TERM && export TMPDIR="$$d"; fi; echo "$(1)$${d:+ (TMPDIR=$$d)}"; $(1)
