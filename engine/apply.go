@@ -129,11 +129,11 @@ type Run struct {
 	manualSeen     map[manualKey]bool
 	createdAt      map[*Document]int // first rule a created document sees
 	treeTransforms []treeTransform
-	pending        []pendingCreate    // creates asked for by transforms, by rule
-	secrets        []pendingCreate    // secret mappings waiting for create-secret-stores
-	exists         map[string]bool    // identities as read, and as created after the pass
-	ref            *Reference         // --reference
-	fetched        map[string]fetched // Fetch, by URL
+	pending        []pendingCreate     // creates asked for by transforms, by rule
+	secrets        []pendingCreate     // secret mappings waiting for create-secret-stores
+	exists         map[string]bool     // identities as read, and as created after the pass
+	ref            *Reference          // --reference
+	fetched        map[string]*fetched // Fetch, by URL
 	// keptVersionTokens counts the files whose amsterVersion placeholder -a
 	// kept; keptVersionToken is one of them.
 	keptVersionTokens int

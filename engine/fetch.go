@@ -7,11 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 )
 
-// fetched is one document Fetch read in a run, or why it could not.
+// fetched is one document Fetch read in a run, or why it could not. once makes workers that ask
+// for the same URL together wait for one request.
 type fetched struct {
+	once sync.Once
 	body []byte
 	err  error
 }
@@ -28,19 +31,17 @@ func (t *TransformContext) Fetch(u string) ([]byte, error) {
 		return nil, fmt.Errorf("fetching %s: the run reads nothing over the network without --fetch-well-known", u)
 	}
 	r.mu.Lock()
-	if f, ok := r.fetched[u]; ok {
-		r.mu.Unlock()
-		return f.body, f.err
+	f := r.fetched[u]
+	if f == nil {
+		if r.fetched == nil {
+			r.fetched = map[string]*fetched{}
+		}
+		f = &fetched{}
+		r.fetched[u] = f
 	}
 	r.mu.Unlock()
-	body, err := r.fetchNow(u)
-	r.mu.Lock()
-	if r.fetched == nil {
-		r.fetched = map[string]fetched{}
-	}
-	r.fetched[u] = fetched{body, err}
-	r.mu.Unlock()
-	return body, err
+	f.once.Do(func() { f.body, f.err = r.fetchNow(u) })
+	return f.body, f.err
 }
 
 func (r *Run) fetchNow(u string) ([]byte, error) {

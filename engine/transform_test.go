@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/amupgrade/amupgrade/amjson"
@@ -26,9 +28,9 @@ func TestNotImplementedChangesNothing(t *testing.T) {
 // URL once per run.
 func TestFetchOnlyWhenAllowed(t *testing.T) {
 	t.Parallel()
-	hits := 0
+	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits++
+		hits.Add(1)
 		fmt.Fprint(w, `{"issuer": "https://idp.example"}`)
 	}))
 	defer srv.Close()
@@ -39,18 +41,23 @@ func TestFetchOnlyWhenAllowed(t *testing.T) {
 	if _, err := ctx(false).Fetch(srv.URL); err == nil || !strings.Contains(err.Error(), "--fetch-well-known") {
 		t.Errorf("without --fetch-well-known: err = %v, want a refusal naming the flag", err)
 	}
-	if hits != 0 {
-		t.Errorf("without --fetch-well-known: %d requests", hits)
+	if n := hits.Load(); n != 0 {
+		t.Errorf("without --fetch-well-known: %d requests", n)
 	}
+	// Workers of one run that ask for one URL together make one request.
 	tc := ctx(true)
-	for range 2 {
-		body, err := tc.Fetch(srv.URL)
-		if err != nil || !strings.Contains(string(body), "idp.example") {
-			t.Fatalf("Fetch = %q, %v", body, err)
-		}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			body, err := tc.Fetch(srv.URL)
+			if err != nil || !strings.Contains(string(body), "idp.example") {
+				t.Errorf("Fetch = %q, %v", body, err)
+			}
+		})
 	}
-	if hits != 1 {
-		t.Errorf("two fetches of one URL made %d requests, want 1", hits)
+	wg.Wait()
+	if n := hits.Load(); n != 1 {
+		t.Errorf("four fetches of one URL made %d requests, want 1", n)
 	}
 	if _, err := tc.Fetch("ftp://idp.example/x"); err == nil {
 		t.Error("an ftp URL: no error")
